@@ -100,9 +100,7 @@ class CisAdapter(Protocol):
     ) -> tuple[PaymentReceipt, ...]:
         """Apply payments; a repeated ``external_reference`` returns the original receipt."""
 
-    async def update_contact_info(
-        self, updates: Sequence[ContactUpdate]
-    ) -> Mapping[str, Customer]:
+    async def update_contact_info(self, updates: Sequence[ContactUpdate]) -> Mapping[str, Customer]:
         """Apply contact changes and return what the CIS now holds per customer."""
 
     async def aclose(self) -> None: ...

@@ -211,7 +211,10 @@ class TimeOfUsePeriod:
 
 @dataclass(frozen=True, slots=True)
 class RateSchedule:
-    """The rate an account is billed on. Energy outside every TOU period is billed at ``energy_charge_per_kwh``."""
+    """The rate an account is billed on.
+
+    Energy outside every time-of-use period is billed at ``energy_charge_per_kwh``.
+    """
 
     account_number: str
     rate_code: str

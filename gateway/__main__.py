@@ -1,0 +1,5 @@
+"""``python -m gateway``: the same as the ``coop-gateway`` command."""
+
+from gateway.cli import main
+
+main()
