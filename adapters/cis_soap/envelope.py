@@ -161,20 +161,17 @@ def read_rows(operation: BatchRead, answer: etree._Element) -> dict[str, Any]:
     parse = record_parser(operation.row_type).parse
     if not operation.grouped:
         key_of = attrgetter(operation.key_field)
-        rows = (parse(row) for row in answer.iterchildren(operation.row))
-        return {key_of(row): row for row in rows}
+        return {key_of(row): row for row in map(parse, answer.iterchildren(operation.row))}
     grouped: dict[str, Any] = {}
     for group in answer.iterchildren("group"):
-        grouped[group.findtext("key") or ""] = tuple(
-            [parse(row) for row in group.iterchildren(operation.row)]
-        )
+        grouped[group.findtext("key") or ""] = tuple(map(parse, group.iterchildren(operation.row)))
     return grouped
 
 
 def read_answers(operation: BatchWrite, answer: etree._Element) -> list[Any]:
     """One answer row per request item, in the CIS's order."""
     parse = record_parser(operation.row_type).parse
-    return [parse(row) for row in answer.iterchildren(operation.row)]
+    return list(map(parse, answer.iterchildren(operation.row)))
 
 
 def parse_failure(operation: str, error: Exception) -> CisError:
