@@ -17,7 +17,7 @@ import pytest
 from adapters.cis_soap.adapter import SoapCisAdapter
 from adapters.cis_soap.settings import SoapAdapterSettings
 from adapters.cis_soap.simulator.backend import SimulatedCis
-from adapters.cis_soap.simulator.demo import DEMO_HOME_ACCOUNT
+from adapters.cis_soap.simulator.demo import DEMO_CABIN_ACCOUNT, DEMO_HOME_ACCOUNT
 from adapters.contract import CisAdapter
 from tests.simulator_process import HEADER, SIMULATOR_MEMBERS, SIMULATOR_SEED, RunningSimulator
 
@@ -27,7 +27,12 @@ TIME_ZONE = ZoneInfo("America/Chicago")
 
 
 def facts_for(account_numbers: list[str]) -> ContractFacts:
-    return ContractFacts(TIME_ZONE, tuple(account_numbers), net_metered_account=DEMO_HOME_ACCOUNT)
+    return ContractFacts(
+        TIME_ZONE,
+        tuple(account_numbers),
+        net_metered_account=DEMO_HOME_ACCOUNT,
+        outage_account=DEMO_CABIN_ACCOUNT,
+    )
 
 
 @pytest.fixture(params=["in-process", "soap"])

@@ -17,5 +17,7 @@ class ContractFacts:
     account_numbers: tuple[str, ...]
     # An account with a net meter (kWh received as well as delivered).
     net_metered_account: str
+    # An account with a service location inside an active outage.
+    outage_account: str
     # Keys that exist in no CIS: they must come back missing, not as faults.
     unknown_key: str = "NO-SUCH-KEY-0000"

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from adapters.contract import CisAdapter
-from adapters.records import DateRange, OutageStatus, PowerStatus
+from adapters.records import (
+    DateRange,
+    OutageReport,
+    OutageReportKind,
+    OutageStatus,
+    PowerStatus,
+)
 
 from .facts import ContractFacts
 
@@ -38,18 +44,22 @@ async def test_events_by_id(cis: CisAdapter, facts: ContractFacts) -> None:
 async def test_location_status_names_the_outage_it_is_in(
     cis: CisAdapter, facts: ContractFacts
 ) -> None:
-    locations = await cis.get_service_locations(facts.account_numbers)
+    accounts = [*facts.account_numbers, facts.outage_account]
+    locations = await cis.get_service_locations(accounts)
     location_ids = [loc.service_location_id for locs in locations.values() for loc in locs]
 
     statuses = await cis.get_outage_status([*location_ids, facts.unknown_key])
 
     assert set(statuses) == set(location_ids)
     active = {event.outage_event_id for event in (await cis.get_active_outages(0)).events}
+    in_outage = [status for status in statuses.values() if status.outage_event_id is not None]
+    outage_locations = {loc.service_location_id for loc in locations[facts.outage_account]}
+    assert outage_locations & {status.service_location_id for status in in_outage}
+    for status in in_outage:
+        assert status.outage_event_id in active
+        assert status.power_status is not PowerStatus.POWER_ON
     for location_id, status in statuses.items():
         assert status.service_location_id == location_id
-        if status.outage_event_id is not None:
-            assert status.outage_event_id in active
-            assert status.power_status is not PowerStatus.POWER_ON
 
 
 async def test_outage_history_stays_inside_the_period(
@@ -60,7 +70,28 @@ async def test_outage_history_stays_inside_the_period(
     history = await cis.get_outage_history([*facts.account_numbers, facts.unknown_key], period)
 
     assert set(history) == set(facts.account_numbers)
+    assert any(history.values()), "the suite needs some outage history on its accounts"
     for events in history.values():
         for event in events:
             day = event.start_time.astimezone(facts.time_zone).date()
             assert period.start <= day <= period.end
+
+
+async def test_a_new_outage_shows_in_the_feed_after_the_last_sequence(
+    cis: CisAdapter, facts: ContractFacts
+) -> None:
+    before = await cis.get_active_outages(0)
+    number = facts.account_numbers[-1]
+    (location, *_) = (await cis.get_service_locations([number]))[number]
+    report = OutageReport(
+        account_number=number,
+        service_location_id=location.service_location_id,
+        kind=OutageReportKind.LINE_DOWN,
+        reported_at=datetime.now(UTC),
+    )
+
+    (receipt,) = await cis.submit_outage_reports([report])
+    changes = await cis.get_active_outages(before.latest_sequence)
+
+    assert receipt.outage_event_id in {event.outage_event_id for event in changes.events}
+    assert changes.latest_sequence > before.latest_sequence

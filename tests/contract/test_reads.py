@@ -103,6 +103,7 @@ async def test_payments_are_exact_and_inside_the_period(
     payments = await cis.get_payments([*facts.account_numbers, facts.unknown_key], period)
 
     assert set(payments) == set(facts.account_numbers)
+    assert all(payments.values()), "every test account should have paid within a year"
     for number, account_payments in payments.items():
         posted = [payment.posted_at for payment in account_payments]
         assert posted == sorted(posted, reverse=True)
