@@ -79,7 +79,12 @@ class CisAdapter(Protocol):
         """Intervals starting in [start, end), oldest first; only intervals already measured."""
 
     async def get_active_outages(self, since_sequence: int = 0) -> OutageFeed:
-        """Active events changed after ``since_sequence`` (all active events for 0)."""
+        """The outage change feed, oldest change first.
+
+        ``since_sequence`` 0 gives every active event (a snapshot); above 0, every event
+        whose sequence is above it, restored ones included, which is how a poller passing
+        the previous ``latest_sequence`` learns that an outage ended.
+        """
 
     async def get_outages(self, outage_event_ids: Sequence[str]) -> Mapping[str, OutageEvent]: ...
 
@@ -98,9 +103,13 @@ class CisAdapter(Protocol):
     async def process_payments(
         self, transactions: Sequence[PaymentTransaction]
     ) -> tuple[PaymentReceipt, ...]:
-        """Apply payments; a repeated ``external_reference`` returns the original receipt."""
+        """Apply payments, one receipt per transaction in order.
+
+        A repeated ``external_reference`` returns the original receipt (``already_applied``);
+        repeating one with another account or amount is refused with ``CisFault``.
+        """
 
     async def update_contact_info(self, updates: Sequence[ContactUpdate]) -> Mapping[str, Customer]:
-        """Apply contact changes and return what the CIS now holds per customer."""
+        """Apply contact changes and return what the CIS holds per customer after all of them."""
 
     async def aclose(self) -> None: ...

@@ -259,7 +259,11 @@ class OutageEvent:
 
 @dataclass(frozen=True, slots=True)
 class OutageFeed:
-    """Active outage events changed since a sequence number, and the sequence to poll from next."""
+    """The outage change feed, and the sequence to poll from next.
+
+    For sequence 0 it holds every active event; after that, every event changed since the
+    sequence asked for, restored ones included (that is how a poller sees an outage end).
+    """
 
     events: tuple[OutageEvent, ...]
     latest_sequence: int

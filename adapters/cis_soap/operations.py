@@ -21,10 +21,22 @@ Batch reads share one layout (see ``wsdl/cis.xsd``)::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from adapters import records
 
 MAX_BATCH_SIZE = 500
+
+# GetUsageByMeterNumbers serves at most this many intervals per call, counted before
+# anything is read as: distinct meterNumbers x ceil((end - start) / nominal length of one
+# interval, below). A longer call is refused with Fault Client.RangeTooLarge; callers split
+# the meters (or, when one meter alone is too much, the window).
+MAX_USAGE_INTERVALS = 100_000
+NOMINAL_INTERVAL_LENGTHS = {
+    records.IntervalLength.FIFTEEN_MINUTES: timedelta(minutes=15),
+    records.IntervalLength.HOURLY: timedelta(hours=1),
+    records.IntervalLength.DAILY: timedelta(days=1),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +149,11 @@ BATCH_READS: dict[str, BatchRead] = {
 
 @dataclass(frozen=True, slots=True)
 class BatchWrite:
-    """A write: a wrapper of request items in, one answer row per item out."""
+    """A write: a wrapper of request items in, one answer row per item out, in request order.
+
+    UpdateCustomerContactInfo answers too one row per update: a customer updated twice in
+    a call appears twice, both rows showing what the CIS holds after the whole call.
+    """
 
     name: str
     items: str  # wrapper element of the request items; each is ``item_name(items)``
@@ -185,6 +201,8 @@ BATCH_WRITES: dict[str, BatchWrite] = {
 #   GetActiveOutageEvents(sinceSequence)
 #                           -> <cis:GetActiveOutageEventsResponse><outageEvent>…</outageEvent>…
 #                              <latestSequence>…</latestSequence>
+#       sinceSequence 0: every active event (a snapshot); above 0: every event changed
+#       after it, restored ones included, so a poller sees an outage end.
 OTHER_OPERATIONS = ("PingURL", "GetMethods", "GetActiveOutageEvents")
 
 ALL_OPERATIONS = (*OTHER_OPERATIONS, *BATCH_READS, *BATCH_WRITES)

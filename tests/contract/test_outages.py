@@ -80,11 +80,19 @@ async def test_outage_history_stays_inside_the_period(
 async def test_a_new_outage_shows_in_the_feed_after_the_last_sequence(
     cis: CisAdapter, facts: ContractFacts
 ) -> None:
+    locations = await cis.get_service_locations(facts.account_numbers)
+    statuses = await cis.get_outage_status(
+        [loc.service_location_id for locs in locations.values() for loc in locs]
+    )
+    location = next(
+        loc
+        for locs in locations.values()
+        for loc in locs
+        if statuses[loc.service_location_id].outage_event_id is None
+    )
     before = await cis.get_active_outages(0)
-    number = facts.account_numbers[-1]
-    (location, *_) = (await cis.get_service_locations([number]))[number]
     report = OutageReport(
-        account_number=number,
+        account_number=location.account_number,
         service_location_id=location.service_location_id,
         kind=OutageReportKind.LINE_DOWN,
         reported_at=datetime.now(UTC),

@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from adapters.cis_soap.operations import FAULT_INVALID_REQUEST, FAULT_UNKNOWN_OBJECT
-from adapters.cis_soap.simulator import billing, outage_seed, writes
+from adapters.cis_soap.simulator import billing, outage_seed, usage_window, writes
 from adapters.cis_soap.simulator.dataset import Dataset, SampleCustomer
 from adapters.cis_soap.simulator.outages import OutageBook
 from adapters.cis_soap.simulator.rates import rate_schedule
@@ -78,7 +78,7 @@ class SimulatedCis:
         for state in stored_events:
             self._outages.add(state)
         if not stored_events:
-            live = outage_seed.open_live_events(self._outages, self._dataset, seed, now)
+            live = outage_seed.open_live_events(self._outages, self._dataset, seed, now, self.zone)
             self._store.write(events=live)
         self._writer = writes.Writer(self._dataset, self._outages, self._store, self.now, self.zone)
 
@@ -177,8 +177,7 @@ class SimulatedCis:
         interval_length: IntervalLength,
     ) -> Mapping[str, tuple[UsageInterval, ...]]:
         """Intervals of local quarter-hours, hours or days; kWh include the meter multiplier."""
-        if start.tzinfo is None or end.tzinfo is None:
-            raise CisFault(FAULT_INVALID_REQUEST, "start and end must carry a UTC offset")
+        usage_window.check_window(start, end)
         now, meters = self.now(), self._dataset.meters
         return {
             number: self._usage.intervals(meters[number].profile, start, end, interval_length, now)
@@ -187,8 +186,9 @@ class SimulatedCis:
         }
 
     async def get_active_outages(self, since_sequence: int = 0) -> OutageFeed:
-        changed = [state for state in self._outages.active() if state.sequence > since_sequence]
-        changed.sort(key=lambda state: state.sequence)
+        if since_sequence < 0:
+            raise CisFault(FAULT_INVALID_REQUEST, "must not be negative", "sinceSequence")
+        changed = self._outages.changes(since_sequence)
         return OutageFeed(tuple(state.record() for state in changed), self._outages.sequence)
 
     async def get_outages(self, outage_event_ids: Sequence[str]) -> Mapping[str, OutageEvent]:

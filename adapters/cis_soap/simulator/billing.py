@@ -67,7 +67,7 @@ def build_ledger(
     prior_balance = ZERO
     for index in range(account.first_period, account.last_period + 1):
         start, end = cycles.period_bounds(account.read_day, index)
-        billed_on = end + timedelta(days=cycles.BILL_DAYS_AFTER_PERIOD)
+        billed_on = cycles.bill_date(account.read_day, index)
         applied = sum((amount for posted, amount in in_flight if posted <= billed_on), ZERO)
         in_flight = [(posted, amount) for posted, amount in in_flight if posted > billed_on]
         charges, kwh = _charges(account, rate, usage, seed, index, start, end)
@@ -217,7 +217,8 @@ def _payment_for(
         paid_on = bill.due_date + timedelta(days=between(4, 20, hashed >> 16))
     elif habit is PayerHabit.PARTIAL and bill.bill_date.month % 3:
         share = Decimal(between(40, 80, hashed >> 16)) / 100
-        amount = max(min(owed, Decimal(10)), (owed * share).quantize(Decimal(1)))
+        # Whole dollars, written to the cent like every amount on the wire.
+        amount = money(max(min(owed, Decimal(10)), (owed * share).quantize(Decimal(1))))
     elif habit is PayerHabit.DELINQUENT and (today - bill.due_date).days < _DELINQUENT_DAYS:
         return None
     posted_at = datetime.combine(

@@ -2,7 +2,8 @@
 
 Knobs start from ``SimulatorSettings`` and change through ``POST /_sim/control``. Outages:
 
-- ``hang``: SOAP calls are accepted and left unanswered until the outage ends;
+- ``hang``: SOAP calls are accepted and left unanswered until the outage ends (the
+  control answer's ``held_calls`` says how many wait);
 - ``refuse``: the SOAP port stops listening, so connections are refused, and listens again
   when the outage ends. The control endpoints then answer only on the runner's optional
   control port, so a refusal is usually given a duration (``outage_seconds``) after which
@@ -130,6 +131,7 @@ class Controls:
         self._outage_timer: asyncio.Task[None] | None = None
         self._answering = asyncio.Event()
         self._answering.set()
+        self.held_calls = 0  # SOAP calls waiting for a hang to end
         self._rng = random.Random(settings.seed)  # noqa: S311 - reproducible, not secret
         self.stats: dict[str, OperationStats] = {}
         self.stats_since = datetime.now(UTC)
@@ -168,6 +170,7 @@ class Controls:
             "outage": self.outage,
             "outage_seconds_left": left,
             "max_batch_size": self.max_batch_size,
+            "held_calls": self.held_calls,
         }
 
     async def _set_outage(self, outage: Outage, seconds: float | None) -> None:
@@ -195,7 +198,14 @@ class Controls:
         await self._set_outage("none", None)
 
     async def wait_while_hanging(self) -> None:
-        await self._answering.wait()
+        """Return when no hang holds calls; counted in ``held_calls`` meanwhile."""
+        if self._answering.is_set():
+            return
+        self.held_calls += 1
+        try:
+            await self._answering.wait()
+        finally:
+            self.held_calls -= 1
 
     def delay(self, items: int) -> float:
         """Seconds a call of ``items`` keys or items takes to answer."""

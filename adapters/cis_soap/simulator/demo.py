@@ -44,7 +44,6 @@ FARM_ACCOUNTS = tuple(f"900002{number:02d}" for number in range(1, 61))
 # Each demo account has one service location and one meter, named after the account.
 DEMO_HOME_LOCATION = f"SL{DEMO_HOME_ACCOUNT}-1"
 DEMO_HOME_METER = f"M{DEMO_HOME_ACCOUNT}-1"
-DEMO_SHOP_LOCATION = f"SL{DEMO_SHOP_ACCOUNT}-1"
 DEMO_CABIN_LOCATION = f"SL{DEMO_CABIN_ACCOUNT}-1"
 DEMO_OUTAGE_LOCATION = DEMO_CABIN_LOCATION
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from adapters.cis_soap import operations
+from adapters.cis_soap.simulator import usage_window
 from adapters.cis_soap.simulator.soap import SoapFault, invalid_request
 from adapters.cis_soap.xmlmap import append_record, item_name, record_parser
 from adapters.contract import CisAdapter
@@ -47,8 +48,14 @@ def _period(operation: etree._Element) -> tuple[object, ...]:
 
 
 def _usage_window(operation: etree._Element) -> tuple[object, ...]:
+    """The window and length of a usage read, refused before anything is generated when
+    it is senseless or asks for more intervals than one call serves."""
     length = IntervalLength(_text(operation, "intervalLength"))
-    return _instant(operation, "start"), _instant(operation, "end"), length
+    start, end = _instant(operation, "start"), _instant(operation, "end")
+    usage_window.check_window(start, end)
+    meters = {key.text for key in _batch(operation, "GetUsageByMeterNumbers")[1]}
+    usage_window.check_interval_count(len(meters), start, end, length)
+    return start, end, length
 
 
 # Each read: the backend method it calls with its keys, and its further arguments.
@@ -70,7 +77,7 @@ _READS: dict[str, tuple[str, _Params]] = {
 _WRITES: dict[str, str] = {
     "SubmitOutageReports": "submit_outage_reports",
     "ProcessPaymentTransactions": "process_payments",
-    "UpdateCustomerContactInfo": "update_contact_info",  # answers a mapping per customer
+    "UpdateCustomerContactInfo": "update_contact_info",  # answers a mapping by customer
 }
 
 
@@ -110,11 +117,12 @@ def _append_keys(parent: etree._Element, tag: str, keys: Iterable[str]) -> None:
 
 
 def _client_values(parse: Callable[[], _Value]) -> _Value:
-    """Request values read by ``parse``; those the records refuse are the client's fault."""
+    """Request values read by ``parse``; those the records or Decimal arithmetic refuse are
+    the client's fault (a Server.* fault would be retried in vain)."""
     try:
         return parse()
-    except ValueError as error:
-        raise invalid_request(str(error)) from None
+    except (ValueError, ArithmeticError) as error:
+        raise invalid_request(str(error) or type(error).__name__) from None
 
 
 async def _read(cis: CisAdapter, name: str, op: etree._Element, out: etree._Element) -> None:
@@ -141,7 +149,9 @@ async def _write(cis: CisAdapter, name: str, op: etree._Element, out: etree._Ele
     parser = record_parser(write.item_type)
     items = _client_values(lambda: [parser.parse(item) for item in _batch(op, name)[1]])
     rows = await getattr(cis, _WRITES[name])(items)
-    for row in rows.values() if isinstance(rows, Mapping) else rows:
+    if isinstance(rows, Mapping):  # by customer: one row per update all the same
+        rows = [rows[item.customer_id] for item in items]
+    for row in rows:
         append_record(out, write.row, row)
 
 

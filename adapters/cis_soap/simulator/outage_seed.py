@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from adapters.cis_soap.simulator import cycles
@@ -57,7 +57,7 @@ def add_history(book: OutageBook, dataset: Dataset, seed: int, zone: ZoneInfo, t
             hashed = mix(seed, feeder_number, number, _SALT_HISTORY)
             # Every feeder has lost power as a whole at least once.
             share = 1 if number == 0 else pick((3, 6, 12), hashed)
-            start = first_day + timedelta(minutes=between(0, span_minutes, hashed >> 8))
+            start = _later(first_day, between(0, span_minutes, hashed >> 8), zone)
             drafts.append((start, feeder, _share_of(served, share, hashed), hashed))
     drafts.sort(key=lambda draft: draft[0])
     for number, (start, feeder, locations, hashed) in enumerate(drafts, start=1):
@@ -74,13 +74,13 @@ def add_history(book: OutageBook, dataset: Dataset, seed: int, zone: ZoneInfo, t
                 locations=locations,
                 restored=frozenset(locations),
                 cause="Planned maintenance" if planned else pick(_CAUSES, hashed >> 48),
-                restored_at=start + timedelta(minutes=between(25, 540, hashed >> 32)),
+                restored_at=_later(start, between(25, 540, hashed >> 32), zone),
             )
         )
 
 
 def open_live_events(
-    book: OutageBook, dataset: Dataset, seed: int, now: datetime
+    book: OutageBook, dataset: Dataset, seed: int, now: datetime, zone: ZoneInfo
 ) -> list[OutageState]:
     """The events in progress when the simulated co-op first starts: one at the demo cabin,
     and (co-op size permitting) a partly restored, a just-reported and a planned one
@@ -102,13 +102,13 @@ def open_live_events(
         state = book.open(
             feeder,
             locations,
-            minute - timedelta(minutes=event.started),
+            _later(minute, -event.started, zone),
             status=event.status,
             crew_status=event.crew_status,
             cause=event.cause,
             estimated_restoration=None
             if event.restoration is None
-            else minute + timedelta(minutes=event.restoration),
+            else _later(minute, event.restoration, zone),
         )
         if event.crew_status is CrewStatus.ON_SITE:
             state.restored = frozenset(locations[::2])
@@ -119,13 +119,19 @@ def open_live_events(
             book.open(
                 feeders[2],
                 _open_locations(dataset, feeders[2], 4, seed),
-                datetime.combine(tomorrow, time(9), now.tzinfo),
+                datetime.combine(tomorrow, time(9), zone),
                 status=OutageStatus.SCHEDULED,
                 cause=_PLANNED_CAUSE,
-                estimated_restoration=datetime.combine(tomorrow, time(13), now.tzinfo),
+                estimated_restoration=datetime.combine(tomorrow, time(13), zone),
             )
         )
     return states
+
+
+def _later(instant: datetime, minutes: int, zone: ZoneInfo) -> datetime:
+    """``minutes`` of real time after ``instant``, in ``zone``: counted in UTC, since
+    arithmetic in a zone counts wall-clock time and lands in skipped or repeated hours."""
+    return (instant.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(zone)
 
 
 def _open_locations(dataset: Dataset, feeder: Feeder, share: int, seed: int) -> tuple[str, ...]:

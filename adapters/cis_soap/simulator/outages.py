@@ -3,7 +3,8 @@
 History is generated per feeder from the seed. Live events (seeded at first start,
 opened by trouble calls, or advanced by a test's control) are kept as mutable
 ``OutageState`` objects that the backend persists after every change. Each change takes
-the next sequence number, so pollers can ask for what changed since the last one.
+the next sequence number, so pollers can ask for what changed since the last one,
+restorations included.
 """
 
 from __future__ import annotations
@@ -81,8 +82,14 @@ class OutageBook:
     def get(self, outage_event_id: str) -> OutageState | None:
         return self._events.get(outage_event_id)
 
-    def active(self) -> list[OutageState]:
-        return [state for state in self._events.values() if state.status in ACTIVE_STATUSES]
+    def changes(self, since_sequence: int) -> list[OutageState]:
+        """Every active event for 0 (a snapshot), else every event changed after
+        ``since_sequence``, restored ones included; oldest change first."""
+        if since_sequence == 0:
+            states = [state for state in self._events.values() if state.status in ACTIVE_STATUSES]
+        else:
+            states = [state for state in self._events.values() if state.sequence > since_sequence]
+        return sorted(states, key=lambda state: state.sequence)
 
     def open_event_at(self, location_id: str) -> OutageState | None:
         return next((s for s in self._by_location[location_id] if s.is_out(location_id)), None)

@@ -13,7 +13,9 @@ import contextlib
 import os
 import signal
 import socket
+import sqlite3
 from collections.abc import Iterator
+from zoneinfo import ZoneInfoNotFoundError
 
 import uvicorn
 from starlette.applications import Starlette
@@ -167,22 +169,27 @@ def run(
     Credentials come from ``CIS_SIMULATOR_USER_ID``/``CIS_SIMULATOR_PASSWORD``, defaulting
     to the simulator's well-known test pair.
     """
-    settings = SimulatorSettings(
-        seed=seed,
-        user_id=os.environ.get(USER_ID_VARIABLE, DEFAULT_USER_ID),
-        password=os.environ.get(PASSWORD_VARIABLE, DEFAULT_PASSWORD),
-        latency_ms=latency_ms,
-        latency_per_item_ms=latency_per_item_ms,
-        fault_rate=fault_rate,
-        max_batch_size=max_batch_size,
-    )
-    backend = SimulatedCis(
-        seed=seed,
-        members=members,
-        database_path=database_path or ":memory:",
-        time_zone=time_zone,
-    )
+    # Impossible settings, a database made by another seed, a port already taken: a
+    # message, not a traceback.
+    try:
+        settings = SimulatorSettings(
+            seed=seed,
+            user_id=os.environ.get(USER_ID_VARIABLE, DEFAULT_USER_ID),
+            password=os.environ.get(PASSWORD_VARIABLE, DEFAULT_PASSWORD),
+            latency_ms=latency_ms,
+            latency_per_item_ms=latency_per_item_ms,
+            fault_rate=fault_rate,
+            max_batch_size=max_batch_size,
+        )
+        backend = SimulatedCis(
+            seed=seed,
+            members=members,
+            database_path=database_path or ":memory:",
+            time_zone=time_zone,
+        )
+    except (OSError, ValueError, ZoneInfoNotFoundError, sqlite3.Error) as error:
+        raise SystemExit(f"CIS simulator: {error}") from None
     try:
         asyncio.run(_serve(backend, settings, host=host, port=port, control_port=control_port))
-    except OSError as error:  # the port is taken, say: a message, not a traceback
+    except OSError as error:
         raise SystemExit(f"CIS simulator: {error}") from None

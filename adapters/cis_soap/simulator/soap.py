@@ -14,6 +14,7 @@ from lxml import etree
 from adapters.cis_soap import operations
 from adapters.cis_soap.soap11 import (
     BODY,
+    CIS_FAULT,
     CIS_HEADER,
     ENVELOPE,
     FAULT,
@@ -123,7 +124,7 @@ def fault_envelope(fault: SoapFault) -> etree._Element:
     # Fault children are unqualified, per SOAP 1.1.
     etree.SubElement(element, "faultcode").text = f"soap:{fault.code}"
     etree.SubElement(element, "faultstring").text = fault.reason
-    detail = etree.SubElement(etree.SubElement(element, "detail"), f"{{{NAMESPACE}}}CisFault")
+    detail = etree.SubElement(etree.SubElement(element, "detail"), CIS_FAULT)
     etree.SubElement(detail, "code").text = fault.code
     if fault.subject is not None:
         etree.SubElement(detail, "object").text = fault.subject

@@ -54,7 +54,7 @@ _EVENT_COLUMNS = (
 
 class Store:
     def __init__(self, path: Path | str) -> None:
-        self._connection = sqlite3.connect(path, check_same_thread=False)
+        self._connection = sqlite3.connect(path)
         self._connection.executescript(_SCHEMA)
 
     def close(self) -> None:

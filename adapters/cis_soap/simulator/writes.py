@@ -29,6 +29,7 @@ from adapters.records import (
 )
 
 _CENT = Decimal("0.01")
+_AMOUNT_LIMIT = Decimal(10) ** 16  # any amount below it fits Money's 18 digits, cents and all
 
 
 class Writer:
@@ -59,15 +60,32 @@ class Writer:
     def process_payments(
         self, transactions: Sequence[PaymentTransaction]
     ) -> tuple[PaymentReceipt, ...]:
-        """Apply each external reference at most once; a repeat gets the original receipt."""
+        """Apply each external reference at most once; a repeat gets the original receipt,
+        and a repeat for another account or amount refuses the batch.
+
+        Nothing here awaits, so concurrent calls run one after the other, and the store's
+        primary key on the reference would refuse a second payment all the same.
+        """
         new: dict[str, PaymentTransaction] = {}
         repeats = []  # per transaction: was its reference applied before it?
         for transaction in transactions:
             reference = transaction.external_reference
-            repeats.append(reference in self._by_reference or reference in new)
-            if not repeats[-1]:
+            earlier: PaymentTransaction | Payment | None = new.get(reference) or (
+                self._by_reference.get(reference)
+            )
+            if earlier is None:
                 self._check_payable(transaction)
                 new[reference] = transaction
+            elif (earlier.account_number, earlier.amount) != (
+                transaction.account_number,
+                transaction.amount,
+            ):
+                raise CisFault(
+                    FAULT_INVALID_REQUEST,
+                    "externalReference was already used for another account or amount",
+                    reference,
+                )
+            repeats.append(earlier is not None)
         posted_at = self._now()
         applied = [
             Payment(
@@ -161,10 +179,12 @@ class Writer:
         if account.closed:
             raise CisFault(FAULT_INVALID_REQUEST, "account is closed", transaction.account_number)
         amount = transaction.amount
-        if amount <= 0 or amount != amount.quantize(_CENT):
+        # Bounded before quantize, which fails beyond Decimal's 28 digits.
+        in_range = amount.is_finite() and 0 < amount < _AMOUNT_LIMIT
+        if not in_range or amount != amount.quantize(_CENT):
             raise CisFault(
                 FAULT_INVALID_REQUEST,
-                "amount must be positive whole cents",
+                f"amount must be whole cents above 0 and below {_AMOUNT_LIMIT:f}",
                 transaction.external_reference,
             )
 

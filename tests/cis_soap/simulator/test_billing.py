@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -9,33 +11,50 @@ import pytest
 
 from adapters.cis_soap.simulator import demo
 from adapters.cis_soap.simulator.backend import SimulatedCis
-from adapters.records import Bill, DateRange, IntervalLength, Payment
+from adapters.records import Account, Bill, DateRange, IntervalLength, Payment
 
 from .simulated import NOW, Clock, midnight, next_day, small_cis
 
 EVER = DateRange(date(2000, 1, 1), date(2100, 1, 1))
 
-cis = small_cis()
+ORDINARY = 12  # sampled members, as "ordinary-<n>" in the parameters below
 
 
-def ordinary_accounts(count: int) -> list[str]:
-    return [sample.account_number for sample in cis.sample(count)]
+@pytest.fixture(scope="module")
+def cis() -> Iterator[SimulatedCis]:
+    simulated = small_cis()
+    yield simulated
+    asyncio.run(simulated.aclose())
 
 
-async def history(account: str) -> tuple[tuple[Bill, ...], tuple[Payment, ...]]:
+@pytest.fixture
+def account(cis: SimulatedCis, account_key: str) -> str:
+    """The account an ``account_key`` parameter names: itself, or an ordinary member's."""
+    if account_key.startswith("ordinary-"):
+        return cis.sample(ORDINARY)[int(account_key.removeprefix("ordinary-"))].account_number
+    return account_key
+
+
+def ordinary(count: int) -> list[str]:
+    return [f"ordinary-{number}" for number in range(count)]
+
+
+async def history(cis: SimulatedCis, account: str) -> tuple[tuple[Bill, ...], tuple[Payment, ...]]:
     bills = (await cis.get_bills([account], EVER))[account]
     payments = (await cis.get_payments([account], EVER))[account]
     return bills, payments
 
 
 @pytest.mark.parametrize(
-    "account",
-    [*demo.DEMO_ACCOUNTS, demo.FARM_ACCOUNTS[0], demo.FARM_ACCOUNTS[-1], *ordinary_accounts(4)],
+    "account_key",
+    [*demo.DEMO_ACCOUNTS, demo.FARM_ACCOUNTS[0], demo.FARM_ACCOUNTS[-1], *ordinary(4)],
 )
-async def test_billed_kwh_is_the_net_of_the_period_intervals(account: str) -> None:
+async def test_billed_kwh_is_the_net_of_the_period_intervals(
+    cis: SimulatedCis, account: str
+) -> None:
     (location,) = (await cis.get_service_locations([account]))[account]
     (meter,) = location.meter_numbers
-    bills, _ = await history(account)
+    bills, _ = await history(cis, account)
     for bill in bills[:3]:
         start, end = midnight(bill.period_start), midnight(next_day(bill.period_end))
         days = (await cis.get_usage([meter], start, end, IntervalLength.DAILY))[meter]
@@ -44,9 +63,9 @@ async def test_billed_kwh_is_the_net_of_the_period_intervals(account: str) -> No
         assert bill.kwh_billed == net
 
 
-@pytest.mark.parametrize("account", [*demo.DEMO_ACCOUNTS, *ordinary_accounts(12)])
-async def test_bills_chain_and_add_up(account: str) -> None:
-    bills, payments = await history(account)
+@pytest.mark.parametrize("account_key", [*demo.DEMO_ACCOUNTS, *ordinary(ORDINARY)])
+async def test_bills_chain_and_add_up(cis: SimulatedCis, account: str) -> None:
+    bills, payments = await history(cis, account)
     oldest_first = list(reversed(bills))
     assert [bill.bill_date for bill in bills] == sorted((b.bill_date for b in bills), reverse=True)
     assert oldest_first[0].prior_balance == 0
@@ -68,9 +87,11 @@ async def test_bills_chain_and_add_up(account: str) -> None:
             assert bill.payments_applied == paid
 
 
-@pytest.mark.parametrize("account", [*demo.DEMO_ACCOUNTS, *ordinary_accounts(12)])
-async def test_balance_is_the_newest_bill_less_later_payments(account: str) -> None:
-    bills, payments = await history(account)
+@pytest.mark.parametrize("account_key", [*demo.DEMO_ACCOUNTS, *ordinary(ORDINARY)])
+async def test_balance_is_the_newest_bill_less_later_payments(
+    cis: SimulatedCis, account: str
+) -> None:
+    bills, payments = await history(cis, account)
     summary = (await cis.get_accounts([account]))[account]
     balance = summary.balance
     paid_since = sum(
@@ -86,7 +107,7 @@ async def test_balance_is_the_newest_bill_less_later_payments(account: str) -> N
         assert summary.last_payment_amount == payments[0].amount
 
 
-async def test_open_accounts_have_24_monthly_bills() -> None:
+async def test_open_accounts_have_24_monthly_bills(cis: SimulatedCis) -> None:
     accounts = await cis.get_accounts(cis.account_numbers)
     bills = await cis.get_bills(cis.account_numbers, EVER)
     for number, account in accounts.items():
@@ -98,7 +119,7 @@ async def test_open_accounts_have_24_monthly_bills() -> None:
             assert account.balance.total == 0
 
 
-async def test_members_pay_in_various_ways() -> None:
+async def test_members_pay_in_various_ways(cis: SimulatedCis) -> None:
     payments = await cis.get_payments(cis.account_numbers, EVER)
     every = [payment for group in payments.values() for payment in group]
     assert {p.channel.value for p in every} >= {"Web", "Autopay", "Mail", "Office", "DropBox"}
@@ -108,8 +129,8 @@ async def test_members_pay_in_various_ways() -> None:
     assert 0 < len(owing) < len(accounts) / 4
 
 
-async def test_time_of_use_home_bills_each_window() -> None:
-    bills, _ = await history(demo.DEMO_HOME_ACCOUNT)
+async def test_time_of_use_home_bills_each_window(cis: SimulatedCis) -> None:
+    bills, _ = await history(cis, demo.DEMO_HOME_ACCOUNT)
     rate = (await cis.get_rate_schedules([demo.DEMO_HOME_ACCOUNT]))[demo.DEMO_HOME_ACCOUNT]
     assert [period.name for period in rate.time_of_use_periods] == ["On-peak", "Overnight"]
     descriptions = [line.description for line in bills[0].charges]
@@ -134,8 +155,8 @@ async def test_demo_cabin_is_past_due_whatever_the_date(today: date) -> None:
     assert cabin.last_payment_date < today - timedelta(days=60)
 
 
-async def test_bills_are_filtered_by_inclusive_bill_dates() -> None:
-    bills, _ = await history(demo.DEMO_SHOP_ACCOUNT)
+async def test_bills_are_filtered_by_inclusive_bill_dates(cis: SimulatedCis) -> None:
+    bills, _ = await history(cis, demo.DEMO_SHOP_ACCOUNT)
     newest, second = bills[0], bills[1]
     window = DateRange(second.bill_date, newest.bill_date)
     assert (await cis.get_bills([demo.DEMO_SHOP_ACCOUNT], window))[demo.DEMO_SHOP_ACCOUNT] == (
@@ -145,3 +166,29 @@ async def test_bills_are_filtered_by_inclusive_bill_dates() -> None:
     nothing = DateRange(date(2001, 1, 1), date(2001, 12, 31))
     found = await cis.get_bills([demo.DEMO_SHOP_ACCOUNT, "NO-SUCH"], nothing)
     assert found == {demo.DEMO_SHOP_ACCOUNT: ()}
+
+
+def money_amounts(
+    account: Account, bills: tuple[Bill, ...], payments: tuple[Payment, ...]
+) -> Iterator[Decimal | None]:
+    balance = account.balance
+    yield from (balance.current, balance.past_30, balance.past_60, balance.past_90, balance.total)
+    yield from (account.last_payment_amount or Decimal("0.00"), account.last_bill_amount)
+    for bill in bills:
+        yield from (bill.prior_balance, bill.payments_applied, bill.total_due)
+        yield from (line.amount for line in bill.charges)
+    yield from (payment.amount for payment in payments)
+
+
+async def test_every_amount_is_written_to_the_cent(cis: SimulatedCis) -> None:
+    """Money goes on the wire as str(Decimal): 57.00, never 57."""
+    numbers = cis.account_numbers
+    accounts = await cis.get_accounts(numbers)
+    bills, payments = await cis.get_bills(numbers, EVER), await cis.get_payments(numbers, EVER)
+    partial = 0
+    for number, account in accounts.items():
+        for amount in money_amounts(account, bills[number], payments[number]):
+            assert amount is not None
+            assert amount.as_tuple().exponent == -2, (number, amount)
+        partial += sum(p.amount % 1 == 0 for p in payments[number])
+    assert partial  # whole-dollar payments are among them

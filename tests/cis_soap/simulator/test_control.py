@@ -66,13 +66,18 @@ def test_settings_refuse_impossible_knobs() -> None:
 
 async def test_hang_holds_calls_until_it_ends_by_itself() -> None:
     controls = Controls(SimulatorSettings())
+    await controls.wait_while_hanging()  # no hang: answered at once
     await controls.apply({"outage": "hang", "outage_seconds": 0.3})
     assert controls.snapshot()["outage"] == "hang"
     started = time.monotonic()
-    await asyncio.wait_for(controls.wait_while_hanging(), timeout=2)
-    assert time.monotonic() - started >= 0.25
+    held = asyncio.create_task(controls.wait_while_hanging())
+    await asyncio.sleep(0)
+    assert controls.snapshot()["held_calls"] == 1
+    await asyncio.wait_for(held, timeout=30)
+    assert time.monotonic() - started >= 0.25  # the timer started before ``started``
     assert controls.snapshot()["outage"] == "none"
     assert controls.snapshot()["outage_seconds_left"] is None
+    assert controls.snapshot()["held_calls"] == 0
 
 
 def test_delay_grows_with_the_items_of_a_call() -> None:
@@ -90,6 +95,7 @@ def test_control_answers_the_current_settings(simulator_control: SimulatorContro
         "outage": "none",
         "outage_seconds_left": None,
         "max_batch_size": 50,
+        "held_calls": 0,
     }
     assert simulator_control.set(fault_rate=0.25)["max_batch_size"] == 50  # partial update
     assert httpx.get(f"{simulator_control.url}/control").json()["fault_rate"] == 0.25
@@ -143,15 +149,18 @@ def test_hang_leaves_calls_unanswered_until_cleared(
 ) -> None:
     ping = simulator_soap.envelope(simulator_soap.operation("PingURL"))
     simulator_control.set(outage="hang")
-    with pytest.raises(httpx.ReadTimeout):
-        simulator_soap.post(ping, timeout=0.5)
     answers: list[httpx.Response] = []
     waiting = threading.Thread(target=lambda: answers.append(simulator_soap.post(ping)))
     waiting.start()
-    time.sleep(0.3)
+    deadline = time.monotonic() + 20
+    while simulator_control.set()["held_calls"] != 1:
+        assert time.monotonic() < deadline, "the call was never held"
+        time.sleep(0.02)
+    with pytest.raises(httpx.ReadTimeout):  # and so are further calls
+        simulator_soap.post(ping, timeout=0.5)
     assert not answers  # still held
     simulator_control.set(outage="none")
-    waiting.join(timeout=5)
+    waiting.join(timeout=30)
     assert [answer.status_code for answer in answers] == [200]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import threading
@@ -11,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from adapters.cis_soap.simulator.backend import SimulatedCis
 from tests.cis_soap.soap_client import SoapClient
 from tests.simulator_process import HEADER, Launcher, RunningSimulator, SimulatorControl
 
@@ -26,6 +28,14 @@ def wait_until_answering(url: str, timeout: float) -> float:
             if time.monotonic() - started > timeout:
                 raise
             time.sleep(0.05)
+
+
+def wait_until_held(control_url: str, calls: int, timeout: float = 20) -> None:
+    """Return once the simulator holds ``calls`` SOAP calls in a hang (its own count)."""
+    deadline = time.monotonic() + timeout
+    while httpx.get(control_url, timeout=5).json()["held_calls"] != calls:
+        assert time.monotonic() < deadline, f"the simulator never held {calls} calls"
+        time.sleep(0.02)
 
 
 def test_refuse_closes_the_soap_port_until_cleared(
@@ -47,25 +57,30 @@ def test_refuse_closes_the_soap_port_until_cleared(
 def test_a_timed_refusal_ends_by_itself(
     simulator: RunningSimulator, simulator_control: SimulatorControl
 ) -> None:
-    # Asked on the SOAP port itself: it closes behind the answer and re-opens alone.
+    # Asked on the SOAP port itself: it closes behind the answer and re-opens alone. The
+    # refusal lasts long enough to be seen refusing even on a busy machine.
     answer = httpx.post(
-        f"{simulator.url}/_sim/control", json={"outage": "refuse", "outage_seconds": 0.5}
+        f"{simulator.url}/_sim/control", json={"outage": "refuse", "outage_seconds": 3}
     )
     assert answer.json()["outage"] == "refuse"
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{simulator.url}/_sim/health")
-    assert wait_until_answering(f"{simulator.url}/_sim/health", timeout=5) < 2
+    wait_until_answering(f"{simulator.url}/_sim/health", timeout=30)
     assert simulator_control.set()["outage"] == "none"
 
 
 def test_a_timed_hang_ends_by_itself(
-    simulator: RunningSimulator, simulator_soap: SoapClient, simulator_control: SimulatorControl
+    simulator_soap: SoapClient, simulator_control: SimulatorControl
 ) -> None:
-    simulator_control.set(outage="hang", outage_seconds=0.3)
-    started = time.monotonic()
+    simulator_control.set(outage="hang", outage_seconds=3)
     ping = simulator_soap.envelope(simulator_soap.operation("PingURL"))
-    assert simulator_soap.post(ping, timeout=5).status_code == 200
-    assert time.monotonic() - started >= 0.2
+    answers: list[httpx.Response] = []
+    caller = threading.Thread(target=lambda: answers.append(simulator_soap.post(ping, timeout=30)))
+    caller.start()
+    wait_until_held(f"{simulator_control.url}/control", 1)  # held, not answered at once
+    caller.join(timeout=30)
+    assert [answer.status_code for answer in answers] == [200]  # answered, nobody cleared it
+    assert simulator_control.set()["held_calls"] == 0
 
 
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
@@ -83,7 +98,7 @@ def test_signals_stop_the_runner_cleanly(
         target=lambda: held.append(soap.post(soap.envelope(soap.operation("PingURL"))))
     )
     caller.start()
-    time.sleep(0.2)
+    wait_until_held(f"{match[1]}/_sim/control", 1)
     process.send_signal(signal_number)
     assert process.wait(timeout=5) == 0
     caller.join(timeout=5)
@@ -101,3 +116,17 @@ def test_credentials_come_from_the_environment(
     assert soap.fault(soap.envelope(ping)).code == "Client.AuthenticationFailed"
     header = {**HEADER, "userId": "billing", "password": "pr41r1e"}
     assert soap.post(soap.envelope(ping, header)).status_code == 200
+
+
+def test_a_database_of_another_simulator_is_a_one_line_message(
+    launch_simulator: Launcher, tmp_path: Path
+) -> None:
+    database = tmp_path / "cis.sqlite3"
+    asyncio.run(SimulatedCis(seed=1, members=5, database_path=database).aclose())
+    with pytest.raises(RuntimeError) as failed:
+        launch_simulator(["--seed", "2", "--members", "5", "--database", str(database)], 1)
+    stderr = (tmp_path / "stderr.txt").read_text()
+    assert "the simulator exited with 1" in str(failed.value)
+    assert "Traceback" not in stderr
+    (line,) = stderr.splitlines()
+    assert line.startswith("CIS simulator: database was created by a simulator with")

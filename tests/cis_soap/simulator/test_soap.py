@@ -46,7 +46,8 @@ def test_doctypes_are_refused_fast_and_expand_nothing(
 ) -> None:
     started = time.monotonic()
     response = simulator_soap.post(payload)
-    assert time.monotonic() - started < 1
+    # Generous for a busy machine; expanding or fetching anything would take far longer.
+    assert time.monotonic() - started < 5
     assert simulator_soap.fault_of(response).code == "Client.InvalidRequest"
     assert "root:" not in response.text
     assert "lol" not in response.text

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from adapters.cis_soap.operations import FAULT_INVALID_REQUEST
 from adapters.cis_soap.simulator import demo
+from adapters.cis_soap.simulator.backend import SimulatedCis
 from adapters.cis_soap.simulator.usage import allocate
+from adapters.errors import CisFault
 from adapters.records import IntervalLength, ReadingQuality, UsageInterval
 
 from .simulated import CHICAGO, NOW, Clock, midnight, next_day, small_cis
@@ -19,10 +24,17 @@ FALL_BACK = date(2025, 11, 2)
 PIVOT_METER = f"M{demo.FARM_ACCOUNTS[-1]}-1"  # center pivot on an 80x meter
 METERS = (demo.DEMO_HOME_METER, PIVOT_METER, f"M{demo.DEMO_CABIN_ACCOUNT}-1")
 
-cis = small_cis()
+
+@pytest.fixture(scope="module")
+def cis() -> Iterator[SimulatedCis]:
+    simulated = small_cis()
+    yield simulated
+    asyncio.run(simulated.aclose())
 
 
-async def usage_of(meter: str, first: date, last: date, length: IntervalLength):
+async def usage_of(
+    cis: SimulatedCis, meter: str, first: date, last: date, length: IntervalLength
+) -> tuple[UsageInterval, ...]:
     found = await cis.get_usage([meter], midnight(first), midnight(next_day(last)), length)
     return found[meter]
 
@@ -59,11 +71,11 @@ def test_allocate_is_exact_and_proportional(weights: list[int], total: int) -> N
     ],
 )
 async def test_local_days_across_daylight_saving(
-    day: date, quarters: int, hours: int, day_length: timedelta
+    cis: SimulatedCis, day: date, quarters: int, hours: int, day_length: timedelta
 ) -> None:
-    fifteen = await usage_of(demo.DEMO_HOME_METER, day, day, IntervalLength.FIFTEEN_MINUTES)
-    hourly = await usage_of(demo.DEMO_HOME_METER, day, day, IntervalLength.HOURLY)
-    (daily,) = await usage_of(demo.DEMO_HOME_METER, day, day, IntervalLength.DAILY)
+    fifteen = await usage_of(cis, demo.DEMO_HOME_METER, day, day, IntervalLength.FIFTEEN_MINUTES)
+    hourly = await usage_of(cis, demo.DEMO_HOME_METER, day, day, IntervalLength.HOURLY)
+    (daily,) = await usage_of(cis, demo.DEMO_HOME_METER, day, day, IntervalLength.DAILY)
     assert (len(fifteen), len(hourly)) == (quarters, hours)
     assert daily.start == midnight(day)
     assert daily.end == midnight(next_day(day))
@@ -79,11 +91,13 @@ async def test_local_days_across_daylight_saving(
 
 
 @pytest.mark.parametrize("meter", METERS)
-async def test_days_and_hours_are_exact_sums_of_quarter_hours(meter: str) -> None:
+async def test_days_and_hours_are_exact_sums_of_quarter_hours(
+    cis: SimulatedCis, meter: str
+) -> None:
     first, last = date(2026, 3, 1), date(2026, 3, 14)  # spans spring-forward
-    fifteen = await usage_of(meter, first, last, IntervalLength.FIFTEEN_MINUTES)
-    hourly = await usage_of(meter, first, last, IntervalLength.HOURLY)
-    daily = await usage_of(meter, first, last, IntervalLength.DAILY)
+    fifteen = await usage_of(cis, meter, first, last, IntervalLength.FIFTEEN_MINUTES)
+    hourly = await usage_of(cis, meter, first, last, IntervalLength.HOURLY)
+    daily = await usage_of(cis, meter, first, last, IntervalLength.DAILY)
     assert len(daily) == 14
     for hour in hourly:
         quarters = tuple(q for q in fifteen if utc(hour.start) <= utc(q.start) < utc(hour.end))
@@ -94,33 +108,33 @@ async def test_days_and_hours_are_exact_sums_of_quarter_hours(meter: str) -> Non
         assert (day.kwh_delivered, day.kwh_received) == totals(quarters)
 
 
-async def test_net_meter_receives_solar_by_day_only() -> None:
+async def test_net_meter_receives_solar_by_day_only(cis: SimulatedCis) -> None:
     day = date(2026, 6, 20)
-    fifteen = await usage_of(demo.DEMO_HOME_METER, day, day, IntervalLength.FIFTEEN_MINUTES)
+    fifteen = await usage_of(cis, demo.DEMO_HOME_METER, day, day, IntervalLength.FIFTEEN_MINUTES)
     by_hour = {interval.start.hour: interval.kwh_received for interval in fifteen}
     assert by_hour[13] > 0
     assert by_hour[2] == 0
     assert by_hour[23] == 0
-    ordinary = await usage_of(PIVOT_METER, day, day, IntervalLength.DAILY)
+    ordinary = await usage_of(cis, PIVOT_METER, day, day, IntervalLength.DAILY)
     assert ordinary[0].kwh_received == 0
 
 
-async def test_meter_multiplier_is_applied() -> None:
+async def test_meter_multiplier_is_applied(cis: SimulatedCis) -> None:
     (meter,) = (await cis.get_meters([PIVOT_METER])).values()
     assert meter.multiplier == 80
     fifteen = await usage_of(
-        PIVOT_METER, date(2026, 7, 1), date(2026, 7, 2), IntervalLength.FIFTEEN_MINUTES
+        cis, PIVOT_METER, date(2026, 7, 1), date(2026, 7, 2), IntervalLength.FIFTEEN_MINUTES
     )
     assert all(q.kwh_delivered % Decimal("0.080") == 0 for q in fifteen)
     assert any(q.kwh_delivered > 0 for q in fifteen)
 
 
-async def test_seasonal_farm_loads() -> None:
+async def test_seasonal_farm_loads(cis: SimulatedCis) -> None:
     pivot_july = totals(
-        await usage_of(PIVOT_METER, date(2026, 7, 1), date(2026, 7, 31), IntervalLength.DAILY)
+        await usage_of(cis, PIVOT_METER, date(2026, 7, 1), date(2026, 7, 31), IntervalLength.DAILY)
     )[0]
     pivot_january = totals(
-        await usage_of(PIVOT_METER, date(2026, 1, 1), date(2026, 1, 31), IntervalLength.DAILY)
+        await usage_of(cis, PIVOT_METER, date(2026, 1, 1), date(2026, 1, 31), IntervalLength.DAILY)
     )[0]
     assert pivot_july > 50 * pivot_january
     dryer = f"M{demo.FARM_ACCOUNTS[10]}-1"
@@ -129,10 +143,10 @@ async def test_seasonal_farm_loads() -> None:
     assert location.revenue_class == "Grain Drying"
     assert meter.multiplier == 40
     dryer_october = totals(
-        await usage_of(dryer, date(2025, 10, 1), date(2025, 10, 31), IntervalLength.DAILY)
+        await usage_of(cis, dryer, date(2025, 10, 1), date(2025, 10, 31), IntervalLength.DAILY)
     )[0]
     dryer_june = totals(
-        await usage_of(dryer, date(2026, 6, 1), date(2026, 6, 30), IntervalLength.DAILY)
+        await usage_of(cis, dryer, date(2026, 6, 1), date(2026, 6, 30), IntervalLength.DAILY)
     )[0]
     assert dryer_october > 50 * dryer_june
 
@@ -152,9 +166,15 @@ async def test_only_measured_intervals_are_returned() -> None:
     assert len(after) == len(before) + 4
 
 
-async def test_readings_are_mostly_actual_with_some_estimated_and_missing() -> None:
+async def test_readings_are_mostly_actual_with_some_estimated_and_missing(
+    cis: SimulatedCis,
+) -> None:
     year = await usage_of(
-        demo.DEMO_HOME_METER, date(2025, 11, 1), date(2026, 10, 31), IntervalLength.FIFTEEN_MINUTES
+        cis,
+        demo.DEMO_HOME_METER,
+        date(2025, 11, 1),
+        date(2026, 10, 31),
+        IntervalLength.FIFTEEN_MINUTES,
     )
     qualities = [interval.quality for interval in year]
     assert qualities.count(ReadingQuality.ACTUAL) > 0.95 * len(year)
@@ -164,7 +184,7 @@ async def test_readings_are_mostly_actual_with_some_estimated_and_missing() -> N
     assert all(i.kwh_delivered == i.kwh_received == 0 for i in missing)
 
 
-async def test_usage_is_deterministic_per_seed() -> None:
+async def test_usage_is_deterministic_per_seed(cis: SimulatedCis) -> None:
     window = (midnight(date(2026, 5, 1)), midnight(date(2026, 5, 3)))
     same = small_cis()
     other = small_cis(seed=2)
@@ -174,8 +194,26 @@ async def test_usage_is_deterministic_per_seed() -> None:
     assert await other.get_usage(METERS, *window, length) != first
 
 
-async def test_unknown_meters_are_missing() -> None:
+async def test_unknown_meters_are_missing(cis: SimulatedCis) -> None:
     found = await cis.get_usage(
         ["M0000-1", demo.DEMO_HOME_METER], NOW - timedelta(days=1), NOW, IntervalLength.HOURLY
     )
     assert set(found) == {demo.DEMO_HOME_METER}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "subject"),
+    [
+        (NOW, NOW, "end"),
+        (NOW, NOW - timedelta(hours=1), "end"),
+        (datetime(1, 1, 1, tzinfo=CHICAGO), NOW, "start"),
+        (NOW, datetime(9999, 12, 31, tzinfo=CHICAGO), "end"),
+    ],
+    ids=["empty", "reversed", "year-1", "year-9999"],
+)
+async def test_senseless_windows_are_invalid_requests(
+    cis: SimulatedCis, start: datetime, end: datetime, subject: str
+) -> None:
+    with pytest.raises(CisFault) as fault:
+        await cis.get_usage([demo.DEMO_HOME_METER], start, end, IntervalLength.DAILY)
+    assert (fault.value.code, fault.value.subject) == (FAULT_INVALID_REQUEST, subject)

@@ -86,6 +86,55 @@ async def test_a_repeated_reference_within_a_batch_applies_once() -> None:
     assert len((await cis.get_payments([account], TODAY))[account]) == 1
 
 
+@pytest.mark.parametrize(
+    ("account", "amount"),
+    [(demo.DEMO_HOME_ACCOUNT, "25.00"), (demo.DEMO_SHOP_ACCOUNT, "26.00")],
+    ids=["another-account", "another-amount"],
+)
+async def test_a_reference_reused_for_another_payment_refuses_the_batch(
+    account: str, amount: str
+) -> None:
+    cis = small_cis()
+    shop = demo.DEMO_SHOP_ACCOUNT
+    (original,) = await cis.process_payments([payment("r-1", shop)])
+    same = payment("r-1", shop, "25")  # the same amount, however written
+    (again,) = await cis.process_payments([same])
+    assert (again.already_applied, again.payment_id) == (True, original.payment_id)
+    for batch in (
+        [payment("r-2", shop), payment("r-1", account, amount)],
+        [payment("r-3", shop), payment("r-3", account, amount)],
+    ):
+        with pytest.raises(CisFault) as fault:
+            await cis.process_payments(batch)
+        assert (fault.value.code, fault.value.subject) == (
+            operations.FAULT_INVALID_REQUEST,
+            batch[1].external_reference,
+        )
+    assert len((await cis.get_payments([shop, account], TODAY))[shop]) == 1
+
+
+@pytest.mark.parametrize(
+    "amount", ["1" * 29 + ".00", "1" * 17 + ".00", "1e40", "NaN", "Infinity", "0.001"]
+)
+async def test_amounts_beyond_money_are_invalid_requests(amount: str) -> None:
+    cis = small_cis()
+    with pytest.raises(CisFault) as fault:
+        await cis.process_payments([payment("huge-1", demo.DEMO_SHOP_ACCOUNT, amount)])
+    assert (fault.value.code, fault.value.subject) == (operations.FAULT_INVALID_REQUEST, "huge-1")
+    largest = "9" * 16 + ".99"
+    (receipt,) = await cis.process_payments([payment("large-1", demo.DEMO_SHOP_ACCOUNT, largest)])
+    assert receipt.amount == Decimal(largest)
+
+
+async def test_a_customer_updated_twice_shows_both_changes() -> None:
+    cis = small_cis()
+    customer = demo.DEMO_CUSTOMER_ID
+    changed = await cis.update_contact_info(
+        [ContactUpdate(customer, email="a@example.org"), ContactUpdate(customer, day_phone="1")]
+    )
+    assert (changed[customer].email, changed[customer].day_phone) == ("a@example.org", "1")
+
+
 async def test_a_batch_with_an_unknown_account_applies_nothing() -> None:
     cis = small_cis()
     account = demo.DEMO_SHOP_ACCOUNT
