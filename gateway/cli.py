@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
+import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from adapters.cis_soap.operations import MAX_BATCH_SIZE
 
@@ -33,13 +37,87 @@ def _add_simulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     )
 
 
+def _add_db(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    database = commands.add_parser("db", help="the gateway's own database and its schema")
+    actions = database.add_subparsers(dest="db_command", required=True)
+    for name, description in (
+        ("upgrade", "migrate the database to the newest schema (creates it if need be)"),
+        ("current", "print the database's schema revision; exit status 1 if it is behind"),
+    ):
+        action = actions.add_parser(name, help=description)
+        action.add_argument(
+            "--database-url",
+            type=_database_url,
+            help="default: COOP_GATEWAY_DATABASE_URL, else sqlite+aiosqlite:///var/coop-gateway.db",
+        )
+
+
+def _database_url(text: str) -> str:
+    from gateway.settings import parse_database_url
+
+    try:
+        return parse_database_url(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _run_db(parser: argparse.ArgumentParser, args: argparse.Namespace) -> NoReturn:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from gateway.settings import Settings, SettingsError
+
+    url = args.database_url
+    if url is None:
+        try:
+            url = Settings.from_environ(os.environ).database_url
+        except SettingsError as error:
+            parser.error(str(error))
+    command = _db_upgrade if args.db_command == "upgrade" else _db_current
+    try:
+        sys.exit(asyncio.run(command(url)))
+    except (OSError, SQLAlchemyError) as error:
+        sys.exit(f"coop-gateway db {args.db_command}: database error: {error}")
+
+
+async def _db_upgrade(url: str) -> int:
+    from gateway.store.database import create_engine
+    from gateway.store.migrate import current_revision, upgrade
+
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+        print(f"Database schema at revision {await current_revision(engine)} (head).")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _db_current(url: str) -> int:
+    from gateway.store.database import create_engine
+    from gateway.store.migrate import current_revision, head_revision
+
+    engine = create_engine(url)
+    try:
+        revision = await current_revision(engine)
+    finally:
+        await engine.dispose()
+    if revision == head_revision():
+        print(f"{revision} (head)")
+        return 0
+    print(f"{revision or 'none'}; the newest is {head_revision()}: run `coop-gateway db upgrade`")
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="coop-gateway", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     _add_simulator(commands)
+    _add_db(commands)
     args = parser.parse_args(argv)
 
-    if args.command == "simulator":
+    if args.command == "db":
+        _run_db(parser, args)
+    elif args.command == "simulator":
         # Imported here so that each command loads only what it needs.
         from adapters.cis_soap.simulator import server
 

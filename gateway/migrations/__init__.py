@@ -1,0 +1,1 @@
+"""The gateway's Alembic migrations; run them with ``coop-gateway db upgrade``."""

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from gateway.store.database import create_engine, schema_is_current
+from gateway.store.migrate import current_revision, head_revision, upgrade
+from gateway.store.models import Base
+
+
+async def test_upgrade_brings_an_empty_database_to_head(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        assert await current_revision(engine) is None
+        assert await schema_is_current(engine) is False
+
+        await upgrade(engine)
+        assert await schema_is_current(engine) is True
+        assert await current_revision(engine) == head_revision()
+
+        await upgrade(engine)  # nothing left to do, and no harm in asking
+        assert await schema_is_current(engine) is True
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+        assert set(tables) == {"alembic_version", "users", "user_accounts", "sessions"}
+    finally:
+        await engine.dispose()
+
+
+def _differences(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_the_migrations_build_what_the_models_describe(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_differences) == []
+    finally:
+        await engine.dispose()
+
+
+def _coop_gateway(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "COOP_GATEWAY_DATABASE_URL": "sqlite+aiosqlite:///elsewhere.db"}
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", "db", *arguments],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_db_commands_work_from_any_folder(database_url: str, tmp_path: Path) -> None:
+    url = ["--database-url", database_url]
+
+    before = _coop_gateway("current", *url, cwd=tmp_path)
+    assert before.returncode == 1, before.stderr
+    assert "none" in before.stdout
+    assert "coop-gateway db upgrade" in before.stdout
+
+    upgraded = _coop_gateway("upgrade", *url, cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"revision {head_revision()} (head)" in upgraded.stdout
+
+    after = _coop_gateway("current", *url, cwd=tmp_path)
+    assert (after.returncode, after.stdout) == (0, f"{head_revision()} (head)\n")
+    assert not (tmp_path / "elsewhere.db").exists()  # --database-url wins over the environment
+
+
+def test_the_db_commands_refuse_a_bad_url(tmp_path: Path) -> None:
+    refused = _coop_gateway("upgrade", "--database-url", "mysql://root@localhost/gw", cwd=tmp_path)
+
+    assert refused.returncode == 2
+    assert "unsupported driver 'mysql'" in refused.stderr
+    assert "Traceback" not in refused.stderr
