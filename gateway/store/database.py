@@ -17,11 +17,12 @@ def create_engine(url: str | URL) -> AsyncEngine:
     """An async engine; a SQLite file's folder is created, and SQLite connections enforce
     foreign keys (the cascades rely on them) and use write-ahead logging."""
     url = make_url(url)
+    # Statement parameters (password and token hashes among them) stay out of error texts.
     if url.get_backend_name() != "sqlite":
-        return _create_async_engine(url, pool_pre_ping=True)
+        return _create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = _create_async_engine(url)
+    engine = _create_async_engine(url, hide_parameters=True)
     event.listen(engine.sync_engine, "connect", _configure_sqlite)
     return engine
 

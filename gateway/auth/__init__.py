@@ -1,0 +1,1 @@
+"""Who is asking: password hashing, users, and the bearer-token sessions they log in with."""

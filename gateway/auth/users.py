@@ -1,0 +1,55 @@
+"""Creating users: members with the CIS accounts they may see, and staff."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.auth.passwords import hash_password
+from gateway.store.models import Role, User, UserAccount
+
+logger = logging.getLogger(__name__)
+
+
+class UserExists(ValueError):
+    """The co-op already has a user with this e-mail address."""
+
+
+def normalize_email(email: str) -> str:
+    """Addresses are kept and compared lowercased: ``Farm@Example.COOP`` is farm@example.coop."""
+    return email.strip().lower()
+
+
+async def create_user(
+    db: async_sessionmaker[AsyncSession],
+    cooperative_id: str,
+    email: str,
+    password: str,
+    role: Role,
+    account_numbers: Iterable[str] = (),
+) -> int:
+    """Creates a user of the co-op and returns its id; raises `UserExists`, or ValueError for an
+    address without ``@`` or an empty password."""
+    email = normalize_email(email)
+    if "@" not in email.strip("@"):
+        raise ValueError("not an e-mail address")
+    if not password:
+        raise ValueError("the password is empty")
+    user = User(
+        cooperative_id=cooperative_id,
+        email=email,
+        password_hash=await hash_password(password),
+        role=role,
+        accounts=[UserAccount(account_number=number) for number in sorted(set(account_numbers))],
+    )
+    try:
+        async with db.begin() as session:
+            session.add(user)
+    except IntegrityError:
+        # "from None": the database's message lists the statement's parameters, hash included.
+        raise UserExists(f"{email} already has a login at co-op {cooperative_id}") from None
+    logger.info("created %s user %d at co-op %s", role.value, user.id, cooperative_id)
+    return user.id
