@@ -3,7 +3,10 @@
 Every read is batch-first: it takes a list of keys and returns a mapping from key to
 record(s); keys the CIS does not know are simply absent. One-to-many reads return a
 tuple per key (empty when the key exists but has no rows). An adapter may split a
-large batch into several calls; callers never need to.
+large read batch into several calls; callers never need to. Writes are never split: a
+write batch larger than the adapter sends in one call (500 items for the SOAP adapter)
+is refused with ``BatchTooLarge`` before anything is sent, so a write is sent whole or
+not at all.
 
 A partner co-op implements this protocol for its own CIS, and proves it with the
 contract suite in ``tests/contract/``.

@@ -2,9 +2,13 @@
 
 Requests are built by zeep from the local WSDL (loaded once, in ``create``), sent with one
 shared ``httpx.AsyncClient``, and answers parsed by lxml straight into records. Large
-batches are split into calls of ``max_batch_size`` keys, sent concurrently under the
-adapter's concurrency limit; calls that are safe to repeat are retried on transient
-failures; a circuit breaker and a per-call deadline keep a sick CIS from stalling callers.
+reads are split into calls of ``max_batch_size`` keys (usage reads into fewer, so no call
+asks for more intervals than the CIS serves), sent concurrently under the adapter's
+concurrency limit. Writes are never split: a call that failed half-way would leave items
+applied that the caller gets no receipt for, so a write larger than one call is refused
+with ``BatchTooLarge`` before anything is sent. Calls that are safe to repeat are retried
+on transient failures; a circuit breaker and a per-call deadline keep a sick CIS from
+stalling callers.
 """
 
 from __future__ import annotations
@@ -16,12 +20,12 @@ from typing import Any, TypeVar
 import httpx
 from lxml import etree
 
-from adapters.cis_soap import envelope
-from adapters.cis_soap.operations import BATCH_READS, BATCH_WRITES
+from adapters.cis_soap import envelope, usage_split
+from adapters.cis_soap.operations import BATCH_READS, BATCH_WRITES, FAULT_BATCH_TOO_LARGE
 from adapters.cis_soap.resilience import CircuitBreaker, NotSent, Resilience, RetryPolicy
 from adapters.cis_soap.settings import SoapAdapterSettings
 from adapters.cis_soap.xmlmap import record_parser
-from adapters.errors import CisTimeout, CisUnavailable
+from adapters.errors import BatchTooLarge, CisTimeout, CisUnavailable
 from adapters.records import (
     Account,
     Bill,
@@ -154,8 +158,11 @@ class SoapCisAdapter:
         end: datetime,
         interval_length: IntervalLength,
     ) -> Mapping[str, tuple[UsageInterval, ...]]:
+        size = usage_split.meters_per_call(
+            start, end, interval_length, self._settings.max_batch_size
+        )
         window = {"start": start, "end": end, "intervalLength": interval_length}
-        return await self._read("GetUsageByMeterNumbers", meter_numbers, window)
+        return await self._read("GetUsageByMeterNumbers", meter_numbers, window, chunk_size=size)
 
     async def get_active_outages(self, since_sequence: int = 0) -> OutageFeed:
         parse_event = record_parser(OutageEvent).parse
@@ -200,13 +207,20 @@ class SoapCisAdapter:
         name: str,
         keys: Sequence[str],
         extra: DateRange | Mapping[str, object] | None = None,
+        *,
+        chunk_size: int | None = None,
     ) -> dict[str, Any]:
         operation = BATCH_READS[name]
         if isinstance(extra, DateRange):
             extra = {"from": extra.start, "to": extra.end}
+        unique = list(dict.fromkeys(keys))
+        size = chunk_size or self._settings.max_batch_size
         requests = [
-            {operation.keys: envelope.wrapped(operation.keys, chunk), **(extra or {})}
-            for chunk in self._chunks(list(dict.fromkeys(keys)))
+            {
+                operation.keys: envelope.wrapped(operation.keys, unique[start : start + size]),
+                **(extra or {}),
+            }
+            for start in range(0, len(unique), size)
         ]
         parts = await self._call(
             name, requests, lambda answer: envelope.read_rows(operation, answer), idempotent=True
@@ -217,22 +231,25 @@ class SoapCisAdapter:
         return merged
 
     async def _write(self, name: str, items: Sequence[Any]) -> tuple[Any, ...]:
+        """One call for all ``items`` (none for none), answered one row per item in order."""
         operation = BATCH_WRITES[name]
-        requests = [
-            {operation.items: envelope.wrapped(operation.items, chunk)}
-            for chunk in self._chunks(list(items))
-        ]
-        parts = await self._call(
+        limit = self._settings.max_batch_size
+        if len(items) > limit:
+            raise BatchTooLarge(
+                FAULT_BATCH_TOO_LARGE,
+                f"{len(items)} {operation.items} in one call; at most {limit} are sent"
+                " (writes are never split)",
+                operation.items,
+            )
+        if not items:
+            return ()
+        (rows,) = await self._call(
             name,
-            requests,
-            lambda answer: envelope.read_answers(operation, answer),
+            [{operation.items: envelope.wrapped(operation.items, list(items))}],
+            lambda answer: envelope.read_answers(operation, answer, items),
             idempotent=operation.retryable,
         )
-        return tuple(row for part in parts for row in part)
-
-    def _chunks(self, items: list[T]) -> list[list[T]]:
-        size = self._settings.max_batch_size
-        return [items[start : start + size] for start in range(0, len(items), size)]
+        return tuple(rows)
 
     async def _call(
         self,

@@ -1,15 +1,15 @@
 """SOAP envelopes of the adapter: requests built by zeep from the WSDL, answers read by lxml.
 
 zeep only builds requests (``create_message``), which keeps its transport, its thread-local
-settings and its slow object building out of the way; answers are parsed with a locked-down
-lxml parser straight into records with ``xmlmap``.
+settings and its slow object building out of the way; answers are parsed with the locked-down
+parser both ends share (``soap11.parse_untrusted``) straight into records with ``xmlmap``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -18,29 +18,12 @@ from typing import Any
 import zeep
 from lxml import etree
 
-from adapters.cis_soap import operations
+from adapters.cis_soap import operations, soap11
 from adapters.cis_soap.contract_files import WSDL_PATH
 from adapters.cis_soap.operations import BatchRead, BatchWrite
 from adapters.cis_soap.xmlmap import NAMESPACE, element_name, item_name, record_parser, text_of
 from adapters.errors import BatchTooLarge, CisError, CisFault, CisUnavailable
 
-SOAP_NAMESPACE = "http://schemas.xmlsoap.org/soap/envelope/"
-_ENVELOPE = f"{{{SOAP_NAMESPACE}}}Envelope"
-_BODY = f"{{{SOAP_NAMESPACE}}}Body"
-_FAULT = f"{{{SOAP_NAMESPACE}}}Fault"
-_CIS_FAULT = f"{{{NAMESPACE}}}CisFault"
-
-# Answers are untrusted: no entities, no DTD, no network, no huge trees (and any DOCTYPE
-# is refused after parsing, so entity tricks never get a chance).
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-    collect_ids=False,
-)
 _ZEEP_SETTINGS = zeep.Settings(forbid_dtd=True, forbid_entities=True, forbid_external=True)
 
 
@@ -59,6 +42,16 @@ def load_client(wsdl_path: Path = WSDL_PATH) -> zeep.Client:
     return zeep.Client(str(wsdl_path), settings=_ZEEP_SETTINGS)
 
 
+def wsdl_operations(client: zeep.Client) -> dict[str, Any]:
+    """zeep's operation objects by name, over every binding of the client's WSDL."""
+    # zeep has no public per-binding operation listing; ``_operations`` is its own table.
+    return {
+        name: operation
+        for binding in client.wsdl.bindings.values()
+        for name, operation in binding._operations.items()
+    }
+
+
 class RequestBuilder:
     """Serialized request envelopes and their SOAPAction, as the WSDL defines them."""
 
@@ -67,9 +60,7 @@ class RequestBuilder:
         self._service = client.service
         self._credentials = credentials
         self._actions: dict[str, str] = {
-            name: operation.soapaction
-            for binding in client.wsdl.bindings.values()
-            for name, operation in binding._operations.items()
+            name: operation.soapaction for name, operation in wsdl_operations(client).items()
         }
 
     def soap_action(self, operation: str) -> str:
@@ -116,18 +107,20 @@ def wrapped(wrapper: str, items: list[Any]) -> dict[str, list[Any]]:
 def response_element(content: bytes, status_code: int, operation: str) -> etree._Element:
     """The ``cis:<operation>Response`` element of an answer, or the error the answer means."""
     try:
-        root = etree.fromstring(content, _PARSER)
+        root = soap11.parse_untrusted(content)
     except etree.XMLSyntaxError:
         if status_code >= 500:
             raise CisUnavailable(f"the CIS answered HTTP {status_code} without SOAP") from None
         raise CisError(f"the CIS answered HTTP {status_code} with malformed XML") from None
-    if root.getroottree().docinfo.internalDTD is not None:  # any DOCTYPE at all
-        raise CisError("the CIS answer has a DOCTYPE; refused (entities are never expanded)")
-    body = root.find(_BODY) if root.tag == _ENVELOPE else None
+    except soap11.DoctypeRefused:
+        raise CisError(
+            "the CIS answer has a DOCTYPE; refused (entities are never expanded)"
+        ) from None
+    body = root.find(soap11.BODY) if root.tag == soap11.ENVELOPE else None
     answer: etree._Element | None = None
     if body is not None:
         answer = next(body.iterchildren("{*}*"), None)
-    if answer is not None and answer.tag == _FAULT:
+    if answer is not None and answer.tag == soap11.FAULT:
         raise fault_error(answer)
     if status_code != 200:
         kind = CisUnavailable if status_code >= 500 else CisError
@@ -140,7 +133,7 @@ def response_element(content: bytes, status_code: int, operation: str) -> etree.
 
 def fault_error(fault: etree._Element) -> CisError:
     """The typed error of a SOAP Fault: transient for ``Server.*`` codes."""
-    detail = fault.find(f"detail/{_CIS_FAULT}")
+    detail = fault.find(f"detail/{soap11.CIS_FAULT}")
     faultcode = fault.findtext("faultcode") or ""
     code = faultcode.rpartition(":")[2] or "Server"
     reason = fault.findtext("faultstring") or ""
@@ -168,10 +161,17 @@ def read_rows(operation: BatchRead, answer: etree._Element) -> dict[str, Any]:
     return grouped
 
 
-def read_answers(operation: BatchWrite, answer: etree._Element) -> list[Any]:
-    """One answer row per request item, in the CIS's order."""
+# The field each write's answer row repeats from its request item: it proves the order.
+def read_answers(operation: BatchWrite, answer: etree._Element, items: Sequence[Any]) -> list[Any]:
+    """The answer rows of ``items``: one per item, in request order, or a ValueError."""
     parse = record_parser(operation.row_type).parse
-    return list(map(parse, answer.iterchildren(operation.row)))
+    rows = list(map(parse, answer.iterchildren(operation.row)))
+    if len(rows) != len(items):
+        raise ValueError(f"{len(rows)} answer rows for {len(items)} request items")
+    echoed = attrgetter(operation.echoed_field)
+    if list(map(echoed, rows)) != list(map(echoed, items)):
+        raise ValueError("answer rows not in request order")
+    return rows
 
 
 def parse_failure(operation: str, error: Exception) -> CisError:

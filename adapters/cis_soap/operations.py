@@ -21,7 +21,7 @@ Batch reads share one layout (see ``wsdl/cis.xsd``)::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from adapters import records
 
@@ -37,6 +37,16 @@ NOMINAL_INTERVAL_LENGTHS = {
     records.IntervalLength.HOURLY: timedelta(hours=1),
     records.IntervalLength.DAILY: timedelta(days=1),
 }
+
+
+def intervals_per_meter(start: datetime, end: datetime, length: records.IntervalLength) -> int:
+    """How many intervals of ``length`` a usage call for [start, end) counts per meter.
+
+    Counted in real elapsed time, rounded up; a DAILY interval counts as 24 hours, so local
+    days of 23 hours make this an upper bound, never an undercount. Both ends count alike.
+    """
+    span = end.astimezone(UTC) - start.astimezone(UTC)
+    return -(-span // NOMINAL_INTERVAL_LENGTHS[length])
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +170,7 @@ class BatchWrite:
     item_type: type
     row_type: type
     row: str
+    echoed_field: str  # the answer row's field that repeats its item's, to check the order
     retryable: bool  # safe to send again after a lost answer
 
 
@@ -173,6 +184,7 @@ BATCH_WRITES: dict[str, BatchWrite] = {
             records.OutageReport,
             records.OutageReportReceipt,
             "outageReportReceipt",
+            echoed_field="service_location_id",
             retryable=False,
         ),
         # The CIS applies an externalReference at most once, so a retry is safe.
@@ -182,6 +194,7 @@ BATCH_WRITES: dict[str, BatchWrite] = {
             records.PaymentTransaction,
             records.PaymentReceipt,
             "paymentReceipt",
+            echoed_field="external_reference",
             retryable=True,
         ),
         BatchWrite(
@@ -190,6 +203,7 @@ BATCH_WRITES: dict[str, BatchWrite] = {
             records.ContactUpdate,
             records.Customer,
             "customer",
+            echoed_field="customer_id",
             retryable=True,
         ),
     )

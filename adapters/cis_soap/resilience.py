@@ -42,10 +42,23 @@ class RetryPolicy:
         return random.uniform(0, min(self.cap, self.base * 2**attempt))  # noqa: S311 - jitter
 
 
+@dataclass(frozen=True, slots=True)
+class Permit:
+    """What the breaker hands a call it lets through; the call reports its outcome with it.
+
+    ``period`` numbers the breaker's closed and open spells: an outcome from an earlier
+    spell (a call admitted before the breaker opened) changes nothing.
+    """
+
+    period: int
+    probe: bool
+
+
 class CircuitBreaker:
     """Opens after ``failure_threshold`` consecutive transient failures; while open every
-    call fails at once; after ``cooldown`` one probe call goes through, and its success
-    closes the breaker (its failure opens it for another cooldown)."""
+    call fails at once; after ``cooldown`` one probe call goes through, and only its outcome
+    ends the half-open state: success closes the breaker, failure opens it for another
+    cooldown, and an outcome that tells nothing (``release``) lets another probe through."""
 
     def __init__(
         self,
@@ -59,6 +72,7 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at: float | None = None
         self._probing = False
+        self._period = 0
 
     @property
     def state(self) -> str:
@@ -68,33 +82,67 @@ class CircuitBreaker:
             return "half-open"
         return "open"
 
-    def acquire(self) -> None:
+    def acquire(self) -> Permit:
         """Let a call through, or raise ``CircuitOpen``."""
         if self._opened_at is None:
-            return
+            return Permit(self._period, probe=False)
         if self._clock() - self._opened_at < self._cooldown:
             raise CircuitOpen("the CIS circuit breaker is open after repeated failures")
         if self._probing:
             raise CircuitOpen("the CIS circuit breaker is waiting for its probe call")
         self._probing = True
+        return Permit(self._period, probe=True)
 
-    def record_success(self) -> None:
-        if self._opened_at is not None:
+    def record_success(self, permit: Permit) -> None:
+        if permit.probe:
             logger.info("CIS circuit breaker closed: the probe call succeeded")
-        self._failures = 0
-        self._opened_at = None
-        self._probing = False
+            self._probing = False
+            self._opened_at = None
+            self._failures = 0
+            self._period += 1
+        elif self._is_current(permit):
+            self._failures = 0
 
-    def record_failure(self) -> None:
-        self._failures += 1
-        if self._probing or (self._opened_at is None and self._failures >= self._threshold):
-            logger.warning("CIS circuit breaker open after %d failures", self._failures)
-            self._opened_at = self._clock()
-        self._probing = False
+    def record_failure(self, permit: Permit) -> None:
+        if permit.probe:
+            self._probing = False
+            self._open("its probe call failed")
+        elif self._is_current(permit):
+            self._failures += 1
+            if self._failures >= self._threshold:
+                self._open(f"{self._failures} failures in a row")
 
-    def release(self) -> None:
+    def release(self, permit: Permit) -> None:
         """Forget a call that ended without telling anything about the CIS's health."""
-        self._probing = False
+        if permit.probe:
+            self._probing = False
+
+    def _is_current(self, permit: Permit) -> bool:
+        """Admitted while closed, and the breaker has stayed closed since."""
+        return permit.period == self._period and self._opened_at is None
+
+    def _open(self, reason: str) -> None:
+        logger.warning("CIS circuit breaker open: %s", reason)
+        self._opened_at = self._clock()
+        self._period += 1
+
+
+class _Run:
+    """One adapter call under way: its deadline, and its outcomes as the breaker counts them,
+    at most one failure per call, so a split call cut by its deadline, or retried, counts
+    once and not once per request."""
+
+    def __init__(self, breaker: CircuitBreaker, deadline_at: float) -> None:
+        self.deadline_at = deadline_at
+        self._breaker = breaker
+        self._failed = False
+
+    def failure(self, permit: Permit) -> None:
+        if self._failed and not permit.probe:  # a probe's failure always re-opens
+            self._breaker.release(permit)
+        else:
+            self._failed = True
+            self._breaker.record_failure(permit)
 
 
 class Resilience:
@@ -121,28 +169,28 @@ class Resilience:
 
         A non-idempotent send is repeated only after a ``NotSent`` failure.
         """
-        deadline_at = asyncio.get_running_loop().time() + self._deadline
+        run = _Run(self.breaker, asyncio.get_running_loop().time() + self._deadline)
         try:
-            async with asyncio.timeout_at(deadline_at):
+            async with asyncio.timeout_at(run.deadline_at):
                 first: list[T] = []
                 if sends and self.breaker.state != "closed":
                     # One request probes a recovering CIS; the others follow if it answers.
-                    first.append(await self._with_retries(sends[0], idempotent, deadline_at))
+                    first.append(await self._with_retries(sends[0], idempotent, run))
                     sends = sends[1:]
                 return first + await _all_or_first_error(
-                    self._with_retries(send, idempotent, deadline_at) for send in sends
+                    self._with_retries(send, idempotent, run) for send in sends
                 )
         except TimeoutError:
             raise CisTimeout(f"the CIS did not answer within {self._deadline:g} s") from None
 
     async def _with_retries(
-        self, send: Callable[[], Awaitable[T]], idempotent: bool, deadline_at: float
+        self, send: Callable[[], Awaitable[T]], idempotent: bool, run: _Run
     ) -> T:
         loop = asyncio.get_running_loop()
         attempt = 0
         while True:
             try:
-                return await self._attempt(send, deadline_at)
+                return await self._attempt(send, run)
             except CircuitOpen:
                 raise
             except CisUnavailable as error:
@@ -150,33 +198,33 @@ class Resilience:
                 if not repeatable or attempt >= self._retry.retries:
                     raise
                 delay = self._retry.backoff(attempt)
-                if loop.time() + delay >= deadline_at:
+                if loop.time() + delay >= run.deadline_at:
                     raise  # the deadline would pass while waiting: fail now, not later
                 attempt += 1
                 logger.warning("CIS call failed (%s); retry %d in %.3f s", error, attempt, delay)
                 await asyncio.sleep(delay)
 
-    async def _attempt(self, send: Callable[[], Awaitable[T]], deadline_at: float) -> T:
+    async def _attempt(self, send: Callable[[], Awaitable[T]], run: _Run) -> T:
         async with self._slots:
-            self.breaker.acquire()
+            permit = self.breaker.acquire()
             try:
                 result = await send()
             except CisUnavailable:
-                self.breaker.record_failure()
+                run.failure(permit)
                 raise
             except CisFault:
-                self.breaker.record_success()  # a fault is an answer: the CIS is up
+                self.breaker.record_success(permit)  # a fault is an answer: the CIS is up
                 raise
             except asyncio.CancelledError:
-                if asyncio.get_running_loop().time() >= deadline_at:
-                    self.breaker.record_failure()  # cut off by the deadline: no answer in time
+                if asyncio.get_running_loop().time() >= run.deadline_at:
+                    run.failure(permit)  # cut off by the deadline: no answer in time
                 else:
-                    self.breaker.release()
+                    self.breaker.release(permit)
                 raise
             except BaseException:
-                self.breaker.release()
+                self.breaker.release(permit)
                 raise
-            self.breaker.record_success()
+            self.breaker.record_success(permit)
             return result
 
 

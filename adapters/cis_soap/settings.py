@@ -23,7 +23,7 @@ class SoapAdapterSettings:
     connect_timeout: float = 3.0
     read_timeout: float = 10.0
     deadline: float = 10.0
-    max_batch_size: int = MAX_BATCH_SIZE
+    max_batch_size: int = MAX_BATCH_SIZE  # keys per read call; larger writes are refused
     max_concurrency: int = 4
     retries: int = 3  # further attempts after the first, for calls that are safe to repeat
     backoff_base: float = 0.1

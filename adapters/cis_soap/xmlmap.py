@@ -96,15 +96,30 @@ def _parse_datetime(text: str) -> datetime:
     return value
 
 
+def _parse_decimal(text: str) -> Decimal:
+    """An xs:decimal: sign, digits and one point only. ``Decimal()`` alone would take NaN,
+    Infinity, exponents, underscores, spaces and non-ASCII digits."""
+    if text.strip("0123456789.+-"):  # cheaper than a regular expression; Decimal does the rest
+        raise ValueError(f"not a plain decimal: {text!r}")
+    return Decimal(text)
+
+
+def _parse_integer(text: str) -> int:
+    """An xs:int or xs:long: sign and digits only (``int()`` also takes spaces and ``_``)."""
+    if text.strip("0123456789+-"):
+        raise ValueError(f"not a plain integer: {text!r}")
+    return int(text)
+
+
 # Text converters; ``None`` means the text itself. Enum and boolean texts are looked up
 # (a KeyError is a text outside the type); see ``_converted`` for how errors read.
 _TextConverter = Callable[[str], object] | None
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 _SCALAR_CONVERTERS: dict[object, _TextConverter] = {
     str: None,
-    int: int,
+    int: _parse_integer,
     bool: _BOOLEANS.__getitem__,
-    Decimal: Decimal,
+    Decimal: _parse_decimal,
     date: date.fromisoformat,
     datetime: _parse_datetime,
 }

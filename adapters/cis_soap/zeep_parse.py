@@ -20,7 +20,7 @@ from typing import Any
 import zeep
 from zeep.loader import parse_xml
 
-from adapters.cis_soap.envelope import load_client
+from adapters.cis_soap.envelope import load_client, wsdl_operations
 from adapters.cis_soap.operations import BATCH_READS, BATCH_WRITES
 from adapters.cis_soap.xmlmap import element_name, item_name
 
@@ -30,11 +30,7 @@ class ZeepParser:
 
     def __init__(self, client: zeep.Client | None = None) -> None:
         self._client = client if client is not None else load_client()
-        self._operations: dict[str, Any] = {
-            name: operation
-            for binding in self._client.wsdl.bindings.values()
-            for name, operation in binding._operations.items()
-        }
+        self._operations = wsdl_operations(self._client)
 
     def reply(self, operation: str, content: bytes) -> Any:
         """zeep's object for the answer envelope ``content`` (a Fault raises)."""

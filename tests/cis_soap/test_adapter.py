@@ -10,17 +10,15 @@ import asyncio
 import dataclasses
 import logging
 import socket
-import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,12 +27,15 @@ from starlette.routing import Route
 from adapters import records
 from adapters.cis_soap import envelope, operations
 from adapters.cis_soap.adapter import SoapCisAdapter
-from adapters.cis_soap.resilience import CircuitOpen
+from adapters.cis_soap.resilience import CircuitOpen, NotSent
 from adapters.cis_soap.settings import SoapAdapterSettings
+from adapters.cis_soap.simulator.soap import response_envelope, serialize
+from adapters.cis_soap.xmlmap import append_record
 from adapters.cis_soap.zeep_parse import ZeepParser
 from adapters.errors import BatchTooLarge, CisError, CisFault, CisTimeout, CisUnavailable
 from tests.simulator_process import SimulatorControl
 
+from .local_server import serving
 from .test_envelope import LAUGHS, XXE
 
 PASSWORD = "gateway-secret"  # the simulator's well-known test credential
@@ -57,6 +58,11 @@ def settings_for(url: str, **changes: Any) -> SoapAdapterSettings:
         breaker_cooldown=0.3,
     )
     return dataclasses.replace(fast, **changes)
+
+
+def settings_at(url: str) -> SoapAdapterSettings:
+    """Settings for the SOAP endpoint at ``url`` itself."""
+    return dataclasses.replace(settings_for(url), url=url)
 
 
 @pytest.fixture
@@ -91,17 +97,29 @@ async def test_an_empty_batch_makes_no_call(
     assert simulator_control.stats()["calls"] == 0
 
 
+async def eventually(condition: Callable[[], bool]) -> None:
+    """Wait until ``condition`` (on the simulator's state) holds, letting the adapter's
+    requests go out meanwhile."""
+    async with asyncio.timeout(5):
+        while True:
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+
+
 async def test_large_batches_are_split_and_sent_concurrently(
     simulator_url: str, simulator_control: SimulatorControl, members: list[dict[str, str]]
 ) -> None:
     known = [member["account_number"] for member in members]
     keys = known + [f"NO-SUCH-{n}" for n in range(1200 - len(known))]
-    simulator_control.set(reset_stats=True, latency_ms=300)
+    simulator_control.set(reset_stats=True, outage="hang", outage_seconds=5)
     adapter = SoapCisAdapter.create(settings_for(simulator_url, max_concurrency=3))
     try:
-        started = time.monotonic()
-        accounts = await adapter.get_accounts(keys + known)  # repeated keys are sent once
-        elapsed = time.monotonic() - started
+        reading = asyncio.create_task(adapter.get_accounts(keys + known))  # repeats sent once
+        # Three calls in the CIS at once:
+        await eventually(lambda: simulator_control.set()["held_calls"] == 3)
+        simulator_control.set(outage="none")
+        accounts = await reading
     finally:
         await adapter.aclose()
     assert set(accounts) == set(known)
@@ -110,23 +128,23 @@ async def test_large_batches_are_split_and_sent_concurrently(
         "items": 1200,
         "faults": 0,
     }
-    assert elapsed < 0.85  # three calls of 300 ms at once, not one after another
 
 
-async def test_the_concurrency_limit_is_shared_by_the_adapters_calls(
+async def test_concurrent_adapter_calls_share_the_concurrency_limit(
     simulator_url: str, simulator_control: SimulatorControl, members: list[dict[str, str]]
 ) -> None:
-    simulator_control.set(latency_ms=150)
-    adapter = SoapCisAdapter.create(
-        settings_for(simulator_url, max_concurrency=1, max_batch_size=2)
-    )
+    simulator_control.set(latency_ms=200)
+    adapter = SoapCisAdapter.create(settings_for(simulator_url, max_concurrency=1))
     try:
         started = time.monotonic()
-        await adapter.get_accounts([member["account_number"] for member in members[:6]])
+        await asyncio.gather(
+            adapter.get_accounts([members[0]["account_number"]]),
+            adapter.get_customers([members[0]["customer_id"]]),
+        )
         elapsed = time.monotonic() - started
     finally:
         await adapter.aclose()
-    assert elapsed >= 0.45  # three calls, one at a time
+    assert elapsed >= 0.4  # two calls of 200 ms, one after the other
 
 
 async def test_transient_faults_are_retried_for_reads(
@@ -135,18 +153,21 @@ async def test_transient_faults_are_retried_for_reads(
     simulator_control: SimulatorControl,
     members: list[dict[str, str]],
 ) -> None:
-    numbers = [member["account_number"] for member in members]
-    expected = await cis.get_accounts(numbers)
-    simulator_control.set(reset_stats=True, fault_rate=0.5)
-    adapter = SoapCisAdapter.create(settings_for(simulator_url, retries=10))
+    number, name = members[0]["account_number"], "GetAccountsByAccountNumbers"
+    expected = await cis.get_accounts([number])
+    simulator_control.set(reset_stats=True, fault_rate=1.0)
+    adapter = SoapCisAdapter.create(
+        settings_for(simulator_url, retries=50, backoff_base=0.05, backoff_max=0.1, deadline=10)
+    )
     try:
-        for number in numbers:
-            assert await adapter.get_accounts([number]) == {number: expected[number]}
+        reading = asyncio.create_task(adapter.get_accounts([number]))
+        await eventually(lambda: calls_of(simulator_control, name)["faults"] > 0)
+        simulator_control.set(fault_rate=0)  # the CIS recovers while the adapter retries
+        assert await reading == expected
     finally:
         await adapter.aclose()
-    counted = calls_of(simulator_control, "GetAccountsByAccountNumbers")
-    assert counted["faults"] > 0
-    assert counted["calls"] == len(numbers) + counted["faults"]
+    counted = calls_of(simulator_control, name)
+    assert counted["calls"] == counted["faults"] + 1
 
 
 async def test_persistent_faults_end_as_unavailable_after_the_retries(
@@ -158,9 +179,9 @@ async def test_persistent_faults_end_as_unavailable_after_the_retries(
     assert calls_of(simulator_control, "GetAccountsByAccountNumbers")["calls"] == 4
 
 
-async def test_outage_reports_are_never_sent_twice(
-    cis: SoapCisAdapter, simulator_control: SimulatorControl, members: list[dict[str, str]]
-) -> None:
+async def a_report_and_a_payment(
+    cis: SoapCisAdapter, members: list[dict[str, str]]
+) -> tuple[records.OutageReport, records.PaymentTransaction]:
     number = members[0]["account_number"]
     (location, *_) = (await cis.get_service_locations([number]))[number]
     report = records.OutageReport(
@@ -174,33 +195,102 @@ async def test_outage_reports_are_never_sent_twice(
         records.PaymentChannel.WEB,
         now(),
     )
+    return report, payment
+
+
+async def test_outage_reports_are_never_sent_twice(
+    cis: SoapCisAdapter, simulator_control: SimulatorControl, members: list[dict[str, str]]
+) -> None:
+    report, payment = await a_report_and_a_payment(cis, members)
     simulator_control.set(reset_stats=True, fault_rate=1.0)
     with pytest.raises(CisUnavailable):
-        await cis.submit_outage_reports([report])
+        await cis.submit_outage_reports([report])  # a Server fault: it may have been applied
     with pytest.raises(CisUnavailable):
         await cis.process_payments([payment])  # retryable: the CIS applies a reference once
     assert calls_of(simulator_control, "SubmitOutageReports")["calls"] == 1
     assert calls_of(simulator_control, "ProcessPaymentTransactions")["calls"] == 4
 
 
+async def test_outage_reports_are_sent_again_when_they_never_left(
+    cis: SoapCisAdapter,
+    simulator_url: str,
+    simulator_control: SimulatorControl,
+    members: list[dict[str, str]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    report, _ = await a_report_and_a_payment(cis, members)
+    caplog.set_level(logging.WARNING, logger="adapters.cis_soap.resilience")
+    adapter = SoapCisAdapter.create(
+        settings_for(simulator_url, retries=100, backoff_base=0.05, backoff_max=0.1, deadline=10)
+    )
+    try:
+        simulator_control.set(reset_stats=True, outage="refuse", outage_seconds=0.5)
+        (receipt,) = await adapter.submit_outage_reports([report])
+    finally:
+        await adapter.aclose()
+    assert receipt.service_location_id == report.service_location_id
+    refused = [record for record in caplog.records if "cannot reach the CIS" in record.message]
+    assert refused  # the first attempts found the port closed, and were sent again
+    assert calls_of(simulator_control, "SubmitOutageReports")["calls"] == 1
+
+
+async def test_writes_larger_than_one_call_are_refused_before_sending(
+    simulator_url: str, simulator_control: SimulatorControl, members: list[dict[str, str]]
+) -> None:
+    adapter = SoapCisAdapter.create(settings_for(simulator_url, max_batch_size=2))
+    updates = [records.ContactUpdate(member["customer_id"]) for member in members[:3]]
+    simulator_control.set(reset_stats=True)
+    try:
+        with pytest.raises(BatchTooLarge) as raised:
+            await adapter.update_contact_info(updates)
+        assert await adapter.submit_outage_reports([]) == ()
+        assert len(await adapter.update_contact_info(updates[:2])) == 2
+    finally:
+        await adapter.aclose()
+    assert raised.value.subject == "contactUpdates"
+    assert calls_of(simulator_control, "UpdateCustomerContactInfo")["calls"] == 1
+    assert simulator_control.stats()["calls"] == 1
+
+
+async def test_usage_reads_are_split_so_no_call_asks_for_too_many_intervals(
+    cis: SoapCisAdapter, simulator_control: SimulatorControl, members: list[dict[str, str]]
+) -> None:
+    numbers = [member["account_number"] for member in members]
+    locations = (await cis.get_service_locations(numbers)).values()
+    meters = [meter for locs in locations for loc in locs for meter in loc.meter_numbers][:5]
+    assert len(meters) == 5
+    start = now().replace(minute=0, second=0) - timedelta(days=1)
+    # 400 days of quarter-hours, 38,400 a meter (mostly not measured yet): two meters a call.
+    end = start + timedelta(days=400)
+    simulator_control.set(reset_stats=True)
+    usage = await cis.get_usage(meters, start, end, records.IntervalLength.FIFTEEN_MINUTES)
+    assert set(usage) == set(meters)
+    assert all(usage[meter] for meter in meters)
+    assert calls_of(simulator_control, "GetUsageByMeterNumbers") == {
+        "calls": 3,
+        "items": 5,
+        "faults": 0,
+    }
+    too_long = start + timedelta(days=1100)
+    with pytest.raises(CisFault) as raised:
+        await cis.get_usage(meters[:1], start, too_long, records.IntervalLength.FIFTEEN_MINUTES)
+    assert raised.value.code == operations.FAULT_RANGE_TOO_LARGE
+    assert calls_of(simulator_control, "GetUsageByMeterNumbers")["calls"] == 3  # none more
+
+
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 async def test_a_closed_port_is_unavailable() -> None:
-    adapter = SoapCisAdapter.create(settings_for(f"http://127.0.0.1:{free_port()}"))
-    try:
-        with pytest.raises(CisUnavailable) as raised:
-            await adapter.ping()
-    finally:
-        await adapter.aclose()
+    with socket.socket() as bound:  # bound but never listening: connections are refused
+        bound.bind(("127.0.0.1", 0))
+        adapter = SoapCisAdapter.create(settings_for(f"http://127.0.0.1:{bound.getsockname()[1]}"))
+        try:
+            with pytest.raises(NotSent) as raised:
+                await adapter.ping()
+        finally:
+            await adapter.aclose()
     assert not isinstance(raised.value, CisTimeout)
 
 
@@ -278,8 +368,8 @@ async def test_the_password_never_reaches_logs_or_errors(
         messages.append(repr(settings))
         adapter = SoapCisAdapter.create(settings)
         try:
-            simulator_control.set(fault_rate=0.7)
-            for _ in range(4):
+            for fault_rate in (1.0, 0):  # retried server faults, then an answer
+                simulator_control.set(fault_rate=fault_rate)
                 try:
                     await adapter.ping()
                 except CisError as error:
@@ -288,6 +378,7 @@ async def test_the_password_never_reaches_logs_or_errors(
             await adapter.aclose()
     messages += [record.getMessage() for record in caplog.records]
     assert any("retry" in message for message in messages)  # logging did happen
+    assert any(operations.FAULT_AUTHENTICATION in message for message in messages)
     assert not [message for message in messages if PASSWORD in message or secret in message]
 
 
@@ -301,39 +392,51 @@ async def test_a_shared_http_client_is_left_open_and_untouched(simulator_url: st
         assert "SOAPAction" not in client.headers
 
 
+def two_receipts() -> bytes:
+    """A SubmitOutageReports answer with two receipts, whatever was sent."""
+    message, response = response_envelope("SubmitOutageReports")
+    receipt = records.OutageReportReceipt("TR1", "SL-1", "E-1", records.OutageStatus.ASSUMED)
+    for _ in range(2):
+        append_record(response, "outageReportReceipt", receipt)
+    return serialize(message)
+
+
 @pytest.fixture(scope="module")
 def hostile_cis() -> Iterator[str]:
-    """A real HTTP server answering every SOAP call with a hostile envelope of its path."""
-    answers = {"/xxe": XXE, "/laughs": LAUGHS}
+    """A real HTTP server answering every SOAP call with a bad envelope of its path."""
+    answers = {"/xxe": XXE, "/laughs": LAUGHS, "/two-receipts": two_receipts()}
 
     async def answer(request: Request) -> Response:
         return Response(answers[request.url.path], media_type="text/xml")
 
     app = Starlette(routes=[Route(path, answer, methods=["POST"]) for path in answers])
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{server.config.port}"
-    server.should_exit = True
-    thread.join(5)
+    with serving(app) as url:
+        yield url
 
 
-@pytest.mark.parametrize("path", ["/xxe", "/laughs"])
-async def test_hostile_answers_are_refused(hostile_cis: str, path: str) -> None:
-    adapter = SoapCisAdapter.create(
-        dataclasses.replace(settings_for(hostile_cis), url=f"{hostile_cis}{path}")
-    )
+@pytest.mark.parametrize(("path", "error"), [("/xxe", "DOCTYPE"), ("/laughs", "malformed XML")])
+async def test_hostile_answers_are_refused(hostile_cis: str, path: str, error: str) -> None:
+    adapter = SoapCisAdapter.create(settings_at(f"{hostile_cis}{path}"))
     try:
-        with pytest.raises(CisError, match="DOCTYPE") as raised:
+        with pytest.raises(CisError, match=error) as raised:
             await adapter.methods()
     finally:
         await adapter.aclose()
     assert not isinstance(raised.value, CisUnavailable)
     assert adapter.breaker.state == "closed"
+
+
+async def test_a_write_answered_with_another_row_count_breaks_the_contract(
+    hostile_cis: str,
+) -> None:
+    adapter = SoapCisAdapter.create(settings_at(f"{hostile_cis}/two-receipts"))
+    report = records.OutageReport("1", "SL-1", records.OutageReportKind.NO_POWER, now())
+    try:
+        with pytest.raises(CisError, match="2 answer rows for 1 request items") as raised:
+            await adapter.submit_outage_reports([report])
+    finally:
+        await adapter.aclose()
+    assert not isinstance(raised.value, CisUnavailable)
 
 
 # ---- our lxml parsing gives exactly the records zeep's parsing gives -----------------------
@@ -435,6 +538,7 @@ async def test_every_write_parses_exactly_as_zeep_parses(
     for name, write in operations.BATCH_WRITES.items():
         parameters = {write.items: envelope.wrapped(write.items, [items[name]])}
         content = await raw_answer(simulator_url, raw_requests, name, parameters)
-        ours = envelope.read_answers(write, envelope.response_element(content, 200, name))
+        element = envelope.response_element(content, 200, name)
+        ours = envelope.read_answers(write, element, [items[name]])
         assert len(ours) == 1, name
         assert repr(ours) == repr(zeep.read_answers(name, content)), name

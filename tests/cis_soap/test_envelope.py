@@ -3,22 +3,25 @@ and hostile answers refused."""
 
 from __future__ import annotations
 
+import dataclasses
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from adapters import records
-from adapters.cis_soap import envelope, operations
+from adapters.cis_soap import envelope, operations, soap11
 from adapters.cis_soap.contract_files import request_schema
 from adapters.cis_soap.simulator.soap import SoapFault, fault_envelope, response_envelope, serialize
 from adapters.cis_soap.xmlmap import append_record
 from adapters.cis_soap.zeep_parse import ZeepParser
 from adapters.errors import BatchTooLarge, CisError, CisFault, CisUnavailable
 
-SOAP = envelope.SOAP_NAMESPACE
+SOAP = soap11.SOAP_NAMESPACE
 CREDENTIALS = envelope.Credentials("gateway", "s3cret-pw", "Test Co-op", "tests")
 CENTRAL = timezone(timedelta(hours=-6))
 
@@ -182,16 +185,46 @@ def test_grouped_rows_keep_empty_groups_as_empty_tuples() -> None:
     assert rows == ZeepParser().read_rows(name, content)
 
 
-def test_write_answers_come_back_in_order() -> None:
-    receipt = records.OutageReportReceipt("R-1", "SL-1", "E-1", records.OutageStatus.ASSUMED)
-    later = records.OutageReportReceipt(
-        "R-2", "SL-2", "E-1", records.OutageStatus.CONFIRMED, datetime(2024, 6, 1, 9, tzinfo=UTC)
-    )
+RECEIPT = records.OutageReportReceipt("R-1", "SL-1", "E-1", records.OutageStatus.ASSUMED)
+LATER_RECEIPT = records.OutageReportReceipt(
+    "R-2", "SL-2", "E-1", records.OutageStatus.CONFIRMED, datetime(2024, 6, 1, 9, tzinfo=UTC)
+)
+TWO_REPORTS = [REPORT, dataclasses.replace(REPORT, service_location_id="SL-2")]
+
+
+def read_receipts(
+    items: list[records.OutageReport], *receipts: records.OutageReportReceipt
+) -> list[object]:
     name = "SubmitOutageReports"
-    content = answer(name, ("outageReportReceipt", receipt), ("outageReportReceipt", later))
-    write = operations.BATCH_WRITES[name]
-    parsed = envelope.read_answers(write, envelope.response_element(content, 200, name))
-    assert parsed == [receipt, later] == ZeepParser().read_answers(name, content)
+    content = answer(name, *[("outageReportReceipt", receipt) for receipt in receipts])
+    element = envelope.response_element(content, 200, name)
+    return envelope.read_answers(operations.BATCH_WRITES[name], element, items)
+
+
+def test_write_answers_come_back_in_order() -> None:
+    assert read_receipts(TWO_REPORTS, RECEIPT, LATER_RECEIPT) == [RECEIPT, LATER_RECEIPT]
+    content = answer(
+        "SubmitOutageReports",
+        ("outageReportReceipt", RECEIPT),
+        ("outageReportReceipt", LATER_RECEIPT),
+    )
+    assert ZeepParser().read_answers("SubmitOutageReports", content) == [RECEIPT, LATER_RECEIPT]
+
+
+@pytest.mark.parametrize(
+    ("receipts", "error"),
+    [
+        ((RECEIPT,), "1 answer rows for 2 request items"),
+        ((RECEIPT, LATER_RECEIPT, LATER_RECEIPT), "3 answer rows for 2 request items"),
+        ((LATER_RECEIPT, RECEIPT), "not in request order"),
+    ],
+    ids=["too few", "too many", "out of order"],
+)
+def test_write_answers_must_be_one_per_item_in_request_order(
+    receipts: tuple[records.OutageReportReceipt, ...], error: str
+) -> None:
+    with pytest.raises(ValueError, match=error):
+        read_receipts(TWO_REPORTS, *receipts)
 
 
 @pytest.mark.parametrize(
@@ -254,16 +287,48 @@ XXE = b"""<?xml version="1.0"?>
 <e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body>
 <c:GetMethodsResponse xmlns:c="urn:coop-gateway:cis:v1"><method>&secret;</method>
 </c:GetMethodsResponse></e:Body></e:Envelope>"""
-LAUGHS = b"""<?xml version="1.0"?>
-<!DOCTYPE e [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
-<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>
+_LAUGH_ENTITIES = "".join(
+    f'<!ENTITY lol{level} "{f"&lol{level - 1};" * 10 if level else "lol"}">' for level in range(10)
+)
+# 10**9 "lol"s, 3 GB if expanded.
+LAUGHS = f"""<?xml version="1.0"?>
+<!DOCTYPE e [{_LAUGH_ENTITIES}]>
 <e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body>
-<c:GetMethodsResponse xmlns:c="urn:coop-gateway:cis:v1"><method>&d;</method>
-</c:GetMethodsResponse></e:Body></e:Envelope>"""
+<c:GetMethodsResponse xmlns:c="urn:coop-gateway:cis:v1"><method>&lol9;</method>
+</c:GetMethodsResponse></e:Body></e:Envelope>""".encode()
 
 
-@pytest.mark.parametrize("content", [XXE, LAUGHS], ids=["xxe", "billion-laughs"])
-def test_answers_with_a_doctype_are_refused(content: bytes) -> None:
+def test_an_answer_with_a_doctype_is_refused() -> None:
     with pytest.raises(CisError, match="DOCTYPE") as raised:
-        envelope.response_element(content, 200, "GetMethods")
+        envelope.response_element(XXE, 200, "GetMethods")
     assert not isinstance(raised.value, CisUnavailable)
+
+
+def test_an_entity_expansion_bomb_is_refused_at_once() -> None:
+    started = time.monotonic()
+    with pytest.raises(CisError) as raised:
+        envelope.response_element(LAUGHS, 200, "GetMethods")
+    assert time.monotonic() - started < 2  # expanding it would take minutes and 3 GB
+    assert not isinstance(raised.value, CisUnavailable)
+
+
+# The parser must read no file a document names: what it would find there is malformed,
+# so reading it would end in a syntax error instead of the DOCTYPE refusal.
+_MALFORMED = "<!ENTITY oops "
+
+
+def test_the_parser_resolves_no_external_entity(tmp_path: Path) -> None:
+    (tmp_path / "secret.xml").write_text(_MALFORMED)
+    document = f"""<!DOCTYPE r [<!ENTITY secret SYSTEM "{(tmp_path / "secret.xml").as_uri()}">]>
+        <r>&secret;</r>"""
+    with pytest.raises(soap11.DoctypeRefused):
+        soap11.parse_untrusted(document.encode())
+
+
+# collect_ids=False once made lxml (libxml2 < 2.15) load the external subset despite
+# load_dtd=False: a DOCTYPE naming file:///dev/stdin blocked the parsing thread.
+def test_the_parser_loads_no_external_dtd(tmp_path: Path) -> None:
+    (tmp_path / "evil.dtd").write_text(_MALFORMED)
+    document = f'<!DOCTYPE r SYSTEM "{(tmp_path / "evil.dtd").as_uri()}"><r/>'
+    with pytest.raises(soap11.DoctypeRefused):
+        soap11.parse_untrusted(document.encode())

@@ -65,22 +65,19 @@ def test_breaker_opens_after_consecutive_failures_and_a_probe_closes_it() -> Non
     clock = Clock()
     breaker = CircuitBreaker(3, cooldown=10, clock=clock)
     for _ in range(2):
-        breaker.acquire()
-        breaker.record_failure()
-    breaker.acquire()
-    breaker.record_success()  # a success resets the count
+        breaker.record_failure(breaker.acquire())
+    breaker.record_success(breaker.acquire())  # a success resets the count
     for _ in range(3):
-        breaker.acquire()
-        breaker.record_failure()
+        breaker.record_failure(breaker.acquire())
     assert breaker.state == "open"
     with pytest.raises(CircuitOpen):
         breaker.acquire()
     clock.now += 10
     assert breaker.state == "half-open"
-    breaker.acquire()  # the probe
+    probe = breaker.acquire()
     with pytest.raises(CircuitOpen):
         breaker.acquire()  # only one probe at a time
-    breaker.record_success()
+    breaker.record_success(probe)
     assert breaker.state == "closed"
     breaker.acquire()
 
@@ -88,19 +85,39 @@ def test_breaker_opens_after_consecutive_failures_and_a_probe_closes_it() -> Non
 def test_a_failed_probe_opens_the_breaker_for_another_cooldown() -> None:
     clock = Clock()
     breaker = CircuitBreaker(1, cooldown=10, clock=clock)
-    breaker.acquire()
-    breaker.record_failure()
+    breaker.record_failure(breaker.acquire())
     clock.now += 10
-    breaker.acquire()
-    breaker.record_failure()
+    breaker.record_failure(breaker.acquire())
     assert breaker.state == "open"
     clock.now += 9
     with pytest.raises(CircuitOpen):
         breaker.acquire()
     clock.now += 1
+    breaker.release(breaker.acquire())  # a probe that told nothing frees the slot
     breaker.acquire()
-    breaker.release()  # a probe that told nothing frees the slot for the next one
-    breaker.acquire()
+
+
+def test_only_the_probes_own_outcome_ends_the_half_open_state() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(1, cooldown=10, clock=clock)
+    in_flight = [breaker.acquire() for _ in range(4)]  # admitted while closed
+    breaker.record_failure(breaker.acquire())
+    assert breaker.state == "open"
+    breaker.record_success(in_flight[0])  # an old call's answer does not close it
+    assert breaker.state == "open"
+    clock.now += 10
+    probe = breaker.acquire()
+    breaker.release(in_flight[1])  # an old call ending does not free the probe's slot
+    with pytest.raises(CircuitOpen, match="probe"):
+        breaker.acquire()
+    breaker.record_failure(in_flight[2])  # nor does an old failure re-open the breaker
+    assert breaker.state == "half-open"
+    breaker.record_success(probe)
+    assert breaker.state == "closed"
+    breaker.record_failure(in_flight[3])  # nor does it count against the closed breaker
+    assert breaker.state == "closed"
+    breaker.record_failure(breaker.acquire())
+    assert breaker.state == "open"
 
 
 async def test_transient_failures_are_retried_until_success() -> None:
@@ -166,16 +183,39 @@ async def test_faults_do_not_open_the_breaker() -> None:
 
 
 async def test_the_deadline_cuts_a_hanging_call_and_counts_as_a_failure() -> None:
-    async def hang() -> str:
-        await asyncio.sleep(10)
-        return "never"
-
     guard = resilience(failures=1, deadline=0.1)
     started = time.monotonic()
     with pytest.raises(CisTimeout):
         await guard.run([hang], idempotent=True)
     assert time.monotonic() - started < 0.5
     assert guard.breaker.state == "open"
+
+
+async def hang() -> str:
+    await asyncio.sleep(10)
+    return "never"
+
+
+async def test_a_split_call_cut_by_its_deadline_counts_one_failure() -> None:
+    guard = resilience(failures=2, deadline=0.05, concurrency=4)
+    with pytest.raises(CisTimeout):
+        await guard.run([hang] * 4, idempotent=True)  # four requests in flight at the deadline
+    assert guard.breaker.state == "closed"
+    with pytest.raises(CisTimeout):
+        await guard.run([hang] * 4, idempotent=True)
+    assert guard.breaker.state == "open"  # the second slow call
+
+
+async def test_a_call_whose_retries_all_fail_counts_one_failure() -> None:
+    guard = resilience(retries=3, failures=2)
+    send = Flaky(*[CisUnavailable("down")] * 4)
+    with pytest.raises(CisUnavailable):
+        await guard.run([send], idempotent=True)
+    assert send.calls == 4
+    assert guard.breaker.state == "closed"
+    with pytest.raises(CisUnavailable):
+        await guard.run([Flaky(*[CisUnavailable("down")] * 4)], idempotent=True)
+    assert guard.breaker.state == "open"  # the second failed call
 
 
 async def test_no_backoff_is_started_that_would_outlast_the_deadline(

@@ -200,3 +200,34 @@ def test_record_types_the_generator_cannot_fill_are_refused() -> None:
         RecordParser(WithoutSlots)
     with pytest.raises(TypeError, match="__post_init__"):
         RecordParser(Validated)
+
+
+NOT_PLAIN_NUMBERS = ["NaN", "-Infinity", "sNaN", "1e3", "1E-2", "1_000", " 12.5", "12.5\n", "١٢"]
+
+
+@pytest.mark.parametrize("text", NOT_PLAIN_NUMBERS)
+@pytest.mark.parametrize(
+    ("record_type", "path"),
+    [
+        (records.Account, "balance/total"),  # a required decimal, on the fast path
+        (records.Account, "lastBillAmount"),  # an optional one
+        (records.Bill, "charges/charge/amount"),  # inside a tuple of records
+        (records.OutageEvent, "customersAffected"),  # an xs:int
+    ],
+)
+def test_numbers_the_xsd_forbids_are_value_errors(record_type: type, path: str, text: str) -> None:
+    element = element_of(sample(record_type, full=True))
+    element.find(path).text = text
+    with pytest.raises(ValueError, match="not a valid value in"):
+        record_parser(record_type).parse(element)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("+12.50", "12.50"), ("-0.5", "-0.5"), (".5", "0.5"), ("5.", "5"), ("007", "7")],
+)
+def test_every_plain_xsd_decimal_is_read(text: str, value: str) -> None:
+    element = element_of(sample(records.Account, full=True))
+    element.find("lastBillAmount").text = text
+    parsed = record_parser(records.Account).parse(element)
+    assert parsed.last_bill_amount == Decimal(value)

@@ -9,7 +9,7 @@ from adapters.cis_soap.operations import (
     FAULT_INVALID_REQUEST,
     FAULT_RANGE_TOO_LARGE,
     MAX_USAGE_INTERVALS,
-    NOMINAL_INTERVAL_LENGTHS,
+    intervals_per_meter,
 )
 from adapters.errors import CisFault
 from adapters.records import IntervalLength
@@ -33,8 +33,7 @@ def check_window(start: datetime, end: datetime) -> None:
 
 def interval_count(meters: int, start: datetime, end: datetime, length: IntervalLength) -> int:
     """``meters`` x the intervals of ``length`` that fit in [start, end), rounded up."""
-    span = end.astimezone(UTC) - start.astimezone(UTC)
-    return meters * -(-span // NOMINAL_INTERVAL_LENGTHS[length])
+    return meters * intervals_per_meter(start, end, length)
 
 
 def check_interval_count(
