@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
-import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -13,10 +10,8 @@ from decimal import Decimal
 
 import httpx
 import pytest
-import uvicorn
 import zeep
 from lxml import etree
-from starlette.applications import Starlette
 
 from adapters import records
 from adapters.cis_soap import operations
@@ -24,6 +19,7 @@ from adapters.cis_soap.simulator.app import create_app
 from adapters.cis_soap.simulator.backend import SimulatedCis
 from adapters.cis_soap.simulator.control import SimulatorSettings
 from adapters.cis_soap.xmlmap import NAMESPACE, item_name
+from tests.cis_soap.local_server import serving
 from tests.cis_soap.soap_client import SoapClient, texts
 from tests.simulator_process import RunningSimulator, SimulatorControl
 
@@ -256,25 +252,6 @@ class BrokenCis(SimulatedCis):
 
     async def get_meters(self, meter_numbers: Sequence[str]) -> Mapping[str, records.Meter]:
         raise RuntimeError("cannot reach postgres://cis:hunter2@db.internal/cis")
-
-
-@contextlib.contextmanager
-def serving(app: Starlette) -> Iterator[str]:
-    """``app`` served by uvicorn on a free port in a thread; yields its base URL."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="critical")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert server.started
-    try:
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
