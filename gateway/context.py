@@ -1,0 +1,43 @@
+"""What every GraphQL resolver gets: the request's co-op, who is asking, and its loaders.
+
+The app builds one ``RequestContext`` per request (``gateway.app``); the schema reads it
+as ``info.context``. Nothing in it outlives the request but the shared services it points
+to (the co-op's adapter and the database).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+
+from adapters.contract import CisAdapter
+from gateway.auth.sessions import Principal, SessionLifetimes
+from gateway.cooperatives import Cooperative
+from resolvers.loaders import CisLoaders
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """One co-op's long-lived services, built at start-up and shared by its requests."""
+
+    cooperative: Cooperative
+    adapter: CisAdapter
+    db: async_sessionmaker[AsyncSession]
+    lifetimes: SessionLifetimes
+
+
+@dataclass(slots=True)
+class RequestContext:
+    services: Services
+    request: Request
+    principal: Principal | None  # None: anonymous (or a token that is no longer valid)
+    token: str | None  # the bearer token as sent, for logout; never logged
+    loaders: CisLoaders
+    received_at: datetime  # one "now" per request, in UTC
+
+    @property
+    def cooperative(self) -> Cooperative:
+        return self.services.cooperative
