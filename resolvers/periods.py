@@ -1,0 +1,48 @@
+"""The periods fields read: local days of the co-op, defaults, and the limits on ranges."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from adapters.records import DateRange
+from gateway.context import RequestContext
+from schema.errors import BadUserInput
+
+HISTORY_YEARS = 2  # bills, payments and outage history default to the last 24 months
+MAX_HISTORY_YEARS = 10
+
+
+def local_today(context: RequestContext) -> date:
+    return context.received_at.astimezone(context.cooperative.time_zone).date()
+
+
+def years_before(day: date, years: int) -> date:
+    """The same day ``years`` earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def history_period(context: RequestContext, start: date | None, end: date | None) -> DateRange:
+    """``[start, end]`` of local dates, by default the last 24 months up to today.
+
+    Every field asking the default period asks the same one, so such reads of many accounts
+    share one CIS call.
+    """
+    end = local_today(context) if end is None else end
+    start = years_before(end, HISTORY_YEARS) + timedelta(days=1) if start is None else start
+    check_order(start, end)
+    if start < years_before(end, MAX_HISTORY_YEARS):
+        raise BadUserInput(f"from and to may be at most {MAX_HISTORY_YEARS} years apart")
+    return DateRange(start, end)
+
+
+def check_order(start: date, end: date) -> None:
+    if start > end:
+        raise BadUserInput("from must not be after to")
+
+
+def local_midnight(context: RequestContext, day: date) -> datetime:
+    """The instant the co-op's local ``day`` begins (midnight exists on DST days in the US)."""
+    return datetime.combine(day, time(), context.cooperative.time_zone)

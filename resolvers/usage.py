@@ -1,0 +1,177 @@
+"""An account's metered usage over local days, summed over its meters, with estimated cost.
+
+Usage days are the co-op's local days: a window runs from local midnight to local midnight,
+so a DST day has 23 or 25 hourly intervals. MONTHLY sums the local days of each calendar
+month (read as DAILY intervals). The cost is an estimate from the account's rate schedule:
+net kWh (delivered minus received) at the energy charge of the time-of-use period the
+interval starts in, plus the fixed daily charge for each whole day (DAILY and MONTHLY only).
+Daily and monthly totals cannot be split by hour, so they are priced at the base charge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from adapters.records import IntervalLength, RateSchedule, ReadingQuality, UsageInterval
+from gateway.context import RequestContext
+from resolvers.loaders import UsageWindow
+from resolvers.periods import check_order, local_midnight, local_today
+from schema.errors import BadUserInput
+
+
+class Resolution(enum.Enum):
+    FIFTEEN_MINUTES = "FIFTEEN_MINUTES"
+    HOURLY = "HOURLY"
+    DAILY = "DAILY"
+    MONTHLY = "MONTHLY"
+
+
+# What each resolution reads from the CIS, how many local days it may span, and its default.
+_READS = {
+    Resolution.FIFTEEN_MINUTES: IntervalLength.FIFTEEN_MINUTES,
+    Resolution.HOURLY: IntervalLength.HOURLY,
+    Resolution.DAILY: IntervalLength.DAILY,
+    Resolution.MONTHLY: IntervalLength.DAILY,
+}
+MAX_DAYS = {
+    Resolution.FIFTEEN_MINUTES: 31,
+    Resolution.HOURLY: 92,
+    Resolution.DAILY: 731,
+    Resolution.MONTHLY: 1096,
+}
+_DEFAULT_DAYS = {
+    Resolution.FIFTEEN_MINUTES: 1,
+    Resolution.HOURLY: 2,
+    Resolution.DAILY: 30,
+    Resolution.MONTHLY: 365,
+}
+# Worst first: a sum is as good as its worst reading.
+_QUALITY_ORDER = (ReadingQuality.MISSING, ReadingQuality.ESTIMATED, ReadingQuality.ACTUAL)
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    start: datetime
+    end: datetime
+    kwh_delivered: Decimal
+    kwh_received: Decimal
+    quality: ReadingQuality
+    estimated_cost: Decimal | None  # None: the account has no rate schedule
+
+    @property
+    def net(self) -> Decimal:
+        return self.kwh_delivered - self.kwh_received
+
+
+def usage_window(
+    context: RequestContext, first: date | None, last: date | None, resolution: Resolution
+) -> UsageWindow:
+    """The instants of the local days asked (whole months for MONTHLY); BAD_USER_INPUT when
+    the range is reversed or longer than the resolution allows."""
+    last = local_today(context) if last is None else last
+    first = last - timedelta(days=_DEFAULT_DAYS[resolution] - 1) if first is None else first
+    check_order(first, last)
+    if resolution is Resolution.MONTHLY:
+        first = first.replace(day=1)
+        last = _next_month(last) - timedelta(days=1)
+    if (last - first).days + 1 > MAX_DAYS[resolution]:
+        limit = MAX_DAYS[resolution]
+        raise BadUserInput(f"{resolution.value} usage covers at most {limit} days per query")
+    return UsageWindow(
+        start=local_midnight(context, first),
+        end=local_midnight(context, last + timedelta(days=1)),
+        interval_length=_READS[resolution],
+    )
+
+
+async def account_usage(
+    context: RequestContext, account_number: str, window: UsageWindow, resolution: Resolution
+) -> list[UsageRow]:
+    loaders = context.loaders
+    locations, rate = await asyncio.gather(
+        loaders.service_locations.load(account_number),
+        loaders.rate_schedules.load(account_number),
+    )
+    meters = [meter for location in locations for meter in location.meter_numbers]
+    per_meter = await loaders.usage(window).load_many(meters)
+    zone = context.cooperative.time_zone
+    # Keyed in UTC: local times of the same zone compare by wall clock, so the two 1 a.m.
+    # hours of a DST autumn day would be one key.
+    by_start: dict[datetime, list[UsageInterval]] = {}
+    for interval in (interval for intervals in per_meter for interval in intervals):
+        by_start.setdefault(interval.start.astimezone(UTC), []).append(interval)
+    whole_days = window.interval_length is IntervalLength.DAILY
+    rows = [_summed(intervals, rate, whole_days, zone) for _, intervals in sorted(by_start.items())]
+    return _by_month(rows) if resolution is Resolution.MONTHLY else rows
+
+
+def _summed(
+    intervals: list[UsageInterval], rate: RateSchedule | None, whole_day: bool, zone: ZoneInfo
+) -> UsageRow:
+    first = intervals[0]
+    start = first.start.astimezone(zone)
+    delivered = sum((interval.kwh_delivered for interval in intervals), Decimal(0))
+    received = sum((interval.kwh_received for interval in intervals), Decimal(0))
+    cost = None
+    if rate is not None:
+        price = rate.energy_charge_per_kwh if whole_day else energy_price(rate, start)
+        cost = (delivered - received) * price
+        if whole_day:
+            cost += rate.fixed_daily_charge
+    return UsageRow(
+        start=start,
+        end=first.end.astimezone(zone),
+        kwh_delivered=delivered,
+        kwh_received=received,
+        quality=_worst(interval.quality for interval in intervals),
+        estimated_cost=cost,
+    )
+
+
+def energy_price(rate: RateSchedule, local_start: datetime) -> Decimal:
+    """The energy charge of the time-of-use period ``local_start`` falls in, else the base."""
+    hour, weekend = local_start.hour, local_start.weekday() >= 5
+    for period in rate.time_of_use_periods:
+        if period.weekdays_only and weekend:
+            continue
+        if period.start_hour <= period.end_hour:
+            inside = period.start_hour <= hour < period.end_hour
+        else:  # a period over midnight, e.g. 22-6
+            inside = hour >= period.start_hour or hour < period.end_hour
+        if inside:
+            return period.energy_charge_per_kwh
+    return rate.energy_charge_per_kwh
+
+
+def _by_month(days: list[UsageRow]) -> list[UsageRow]:
+    months: dict[tuple[int, int], list[UsageRow]] = {}
+    for day in days:
+        months.setdefault((day.start.year, day.start.month), []).append(day)
+    return [_month_of(rows) for rows in months.values()]
+
+
+def _month_of(days: list[UsageRow]) -> UsageRow:
+    costs = [day.estimated_cost for day in days if day.estimated_cost is not None]
+    return UsageRow(
+        start=days[0].start,
+        end=days[-1].end,
+        kwh_delivered=sum((day.kwh_delivered for day in days), Decimal(0)),
+        kwh_received=sum((day.kwh_received for day in days), Decimal(0)),
+        quality=_worst(day.quality for day in days),
+        estimated_cost=sum(costs, Decimal(0)) if len(costs) == len(days) else None,
+    )
+
+
+def _worst(qualities: Iterable[ReadingQuality]) -> ReadingQuality:
+    found = set(qualities)
+    return next(quality for quality in _QUALITY_ORDER if quality in found)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
