@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck schema bench clean
+
+SCHEMA_OUT ?= schema.graphql
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,9 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The CIS simulator on 8001 and the gateway on 8000, with demo logins; Ctrl-C stops both.
 run: $(STAMP)
-	mkdir -p var
-	$(BIN)/coop-gateway simulator --port 8001 --database var/cis-simulator.db
+	$(BIN)/coop-gateway demo
 
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest
@@ -25,6 +27,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# The exported SDL; a test fails when the committed schema.graphql is out of date.
+schema: $(STAMP)
+	$(BIN)/python -m schema.export $(SCHEMA_OUT)
 
 bench: $(STAMP)
 	$(BIN)/python bench/cis_parse.py

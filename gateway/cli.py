@@ -7,9 +7,12 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from adapters.cis_soap.operations import MAX_BATCH_SIZE
+
+if TYPE_CHECKING:
+    from gateway.settings import Settings
 
 
 def _add_simulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,6 +55,57 @@ def _add_db(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         )
 
 
+def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve", help="serve the GraphQL gateway (settings from COOP_GATEWAY_* variables)"
+    )
+    serve.add_argument("--host", help="default: COOP_GATEWAY_HOST, else 127.0.0.1")
+    serve.add_argument("--port", type=int, help="default: COOP_GATEWAY_PORT, else 8000")
+    serve.add_argument("--workers", type=int, help="default: COOP_GATEWAY_WORKERS, else 1")
+
+
+def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="run the CIS simulator and the gateway with demo logins (what `make run` runs)",
+    )
+    demo.add_argument("--port", type=int, default=8000, help="the gateway's port")
+    demo.add_argument("--simulator-port", type=int, default=8001, help="the simulator's port")
+    demo.add_argument("--data-dir", default="var", help="where the demo keeps its databases")
+
+
+def _settings(parser: argparse.ArgumentParser) -> Settings:
+    from gateway.settings import Settings, SettingsError
+
+    try:
+        return Settings.from_environ(os.environ)
+    except SettingsError as error:
+        parser.error(str(error))
+
+
+def _run_serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    from dataclasses import replace
+
+    from gateway.serve import serve
+
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be 1 or more")
+    settings = _settings(parser)
+    overrides = {"host": args.host, "port": args.port, "workers": args.workers}
+    serve(
+        replace(settings, **{name: value for name, value in overrides.items() if value is not None})
+    )
+
+
+def _run_demo(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from gateway.demo import DemoOptions, run_demo
+
+    options = DemoOptions(args.port, args.simulator_port, Path(args.data_dir))
+    run_demo(options, _settings(parser))
+
+
 def _database_url(text: str) -> str:
     from gateway.settings import parse_database_url
 
@@ -64,14 +118,7 @@ def _database_url(text: str) -> str:
 def _run_db(parser: argparse.ArgumentParser, args: argparse.Namespace) -> NoReturn:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from gateway.settings import Settings, SettingsError
-
-    url = args.database_url
-    if url is None:
-        try:
-            url = Settings.from_environ(os.environ).database_url
-        except SettingsError as error:
-            parser.error(str(error))
+    url = args.database_url or _settings(parser).database_url
     command = _db_upgrade if args.db_command == "upgrade" else _db_current
     try:
         sys.exit(asyncio.run(command(url)))
@@ -113,10 +160,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     _add_simulator(commands)
     _add_db(commands)
+    _add_serve(commands)
+    _add_demo(commands)
     args = parser.parse_args(argv)
 
     if args.command == "db":
         _run_db(parser, args)
+    elif args.command == "serve":
+        _run_serve(parser, args)
+    elif args.command == "demo":
+        _run_demo(parser, args)
     elif args.command == "simulator":
         # Imported here so that each command loads only what it needs.
         from adapters.cis_soap.simulator import server

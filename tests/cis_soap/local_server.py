@@ -6,20 +6,23 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Literal
 
 import uvicorn
 from starlette.types import ASGIApp
 
 
 @contextmanager
-def serving(app: ASGIApp) -> Iterator[str]:
-    """``app`` served by uvicorn on 127.0.0.1; yields its base URL.
+def serving(app: ASGIApp, *, lifespan: Literal["on", "off"] = "off") -> Iterator[str]:
+    """``app`` served by uvicorn on 127.0.0.1; yields its base URL. With ``lifespan="on"``
+    the app's start-up runs first (in the server's thread and loop); if it fails, so does
+    this.
 
     uvicorn binds port 0 and the URL is read from its listening socket, so no other
     process can take the port between choosing it and binding it.
     """
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="critical")
+        uvicorn.Config(app, host="127.0.0.1", port=0, lifespan=lifespan, log_level="critical")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
