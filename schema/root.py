@@ -31,6 +31,7 @@ from schema.extensions import (
 )
 from schema.fields import field
 from schema.info import GatewayInfo
+from schema.limits import QueryCostLimits
 from schema.member import Member
 from schema.node import Node, parse_global_id
 from schema.offices import NearInput, Office
@@ -134,6 +135,7 @@ def build_schema() -> strawberry.Schema:
         types=[Account, Outage],
         config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
+            QueryCostLimits,
             lambda: ParserCacheWithErrors(maxsize=_CACHE_SIZE),
             lambda: ValidationCache(maxsize=_CACHE_SIZE),
             IntrospectionPolicy,

@@ -16,6 +16,7 @@ from gateway.store.migrate import upgrade
 from tests.cis_soap.local_server import serving
 from tests.gateway.databases import BACKENDS, fresh_database_url
 from tests.gateway.live_gateway import demo_coop_file, second_coop_file
+from tests.schema.harness import create_demo_users, demo_cooperative
 from tests.simulator_process import RunningSimulator
 
 
@@ -63,3 +64,10 @@ async def gateway(gateway_settings: Settings) -> AsyncIterator[httpx.AsyncClient
     with serving(create_app(gateway_settings), lifespan="on") as url:
         async with httpx.AsyncClient(base_url=url, timeout=30) as http:
             yield http
+
+
+@pytest.fixture
+async def demo_users(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The demo co-op's logins in the test's database: the demo and farm members, a staff
+    user and a member without accounts (``tests.schema.harness``, password ``PASSWORD``)."""
+    await create_demo_users(sessions, demo_cooperative().id)
