@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck schema bench clean
+.PHONY: run test lint typecheck schema bench bench-dashboard clean
 
 SCHEMA_OUT ?= schema.graphql
 
@@ -34,6 +34,10 @@ schema: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/cis_parse.py
+
+# Starts a simulator and a gateway of its own on free ports; takes a few minutes.
+bench-dashboard: $(STAMP)
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

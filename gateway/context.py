@@ -27,6 +27,7 @@ class Services:
     adapter: CisAdapter
     db: async_sessionmaker[AsyncSession]
     lifetimes: SessionLifetimes
+    cis_batching: bool = True  # False: one CIS call per key (``COOP_GATEWAY_CIS_BATCHING``)
 
 
 @dataclass(slots=True)

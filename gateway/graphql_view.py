@@ -103,7 +103,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             request=request,
             principal=principal,
             token=token,
-            loaders=CisLoaders(services.adapter),
+            loaders=CisLoaders(services.adapter, batching=services.cis_batching),
             received_at=received_at,
         )
 

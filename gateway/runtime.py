@@ -6,6 +6,7 @@ find them with ``gateway_of(request)`` and their co-op with ``Gateway.route``.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -90,6 +91,12 @@ async def start_gateway(settings: Settings, cooperatives: Cooperatives) -> Async
             # Loads the WSDL: a synchronous moment, once per co-op, before serving.
             adapter = SoapCisAdapter.create(cooperative.cis_settings())
             stack.push_async_callback(adapter.aclose)
-            services[cooperative.id] = Services(cooperative, adapter, db, lifetimes)
+            services[cooperative.id] = Services(
+                cooperative, adapter, db, lifetimes, cis_batching=settings.cis_batching
+            )
         logger.info("serving co-ops %s", ", ".join(services))
+        # What start-up built (modules, schema, WSDLs) lives as long as the process: out of
+        # the collector's sight, full collections stop re-scanning it on every few requests
+        # (the farm dashboard: ~70 -> ~57 ms of CPU per query, bench/dashboard.py).
+        gc.freeze()
         yield Gateway(cooperatives, engine, services)

@@ -42,6 +42,7 @@ class Settings:
     | `COOP_GATEWAY_SESSION_TTL_MOBILE` | `7776000` (90 days) | Seconds a mobile-app session lasts at most |
     | `COOP_GATEWAY_SESSION_IDLE_TIMEOUT` | `1209600` (14 days) | Seconds of disuse after which any session ends |
     | `COOP_GATEWAY_LOG_LEVEL` | `INFO` | `DEBUG`, `INFO`, `WARNING`, `ERROR` or `CRITICAL` |
+    | `COOP_GATEWAY_CIS_BATCHING` | `true` | `false` sends each CIS key in a call of its own: a diagnostic switch for measuring what batching saves (`bench/dashboard.py`); never in production |
 
     Booleans take `true`/`false`, `yes`/`no`, `on`/`off` or `1`/`0`.
     """  # noqa: E501 - a Markdown table is pasted into the README as is
@@ -57,6 +58,7 @@ class Settings:
     session_ttl_mobile: timedelta = timedelta(days=90)
     session_idle_timeout: timedelta = timedelta(days=14)
     log_level: str = "INFO"
+    cis_batching: bool = True
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -89,6 +91,7 @@ class Settings:
                 "SESSION_IDLE_TIMEOUT", _seconds, defaults.session_idle_timeout
             ),
             log_level=read("LOG_LEVEL", _log_level, defaults.log_level),
+            cis_batching=read("CIS_BATCHING", _boolean, defaults.cis_batching),
         )
 
 

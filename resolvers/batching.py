@@ -24,12 +24,21 @@ R = TypeVar("R")
 class RecordLoader(Generic[K, V]):
     """Loads values by key; every key asked for before the event loop turns shares one batch."""
 
-    def __init__(self, batch_load: Callable[[list[K]], Awaitable[list[V]]]) -> None:
+    def __init__(
+        self,
+        batch_load: Callable[[list[K]], Awaitable[list[V]]],
+        *,
+        max_batch_size: int | None = None,
+    ) -> None:
+        """``max_batch_size`` None (the default): one batch, however many keys; the adapter
+        splits a batch the CIS finds too large. 1 sends each key in a call of its own."""
+
         async def batch_load_fn(keys: list[K]) -> list[V]:
             return await batch_load(keys)
 
-        # No max_batch_size: the adapter splits a batch the CIS finds too large.
-        self._loader: DataLoader[K, V] = DataLoader(batch_load_fn=batch_load_fn)
+        self._loader: DataLoader[K, V] = DataLoader(
+            batch_load_fn=batch_load_fn, max_batch_size=max_batch_size
+        )
 
     async def load(self, key: K) -> V:
         return await self._loader.load(key)

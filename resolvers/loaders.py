@@ -15,6 +15,11 @@ Values: a key the CIS does not know loads as ``None`` (one record per key) or ``
 error, and only those: other loaders, and later loads of the same keys, still ask the CIS
 (failures are not cached; see ``resolvers.batching``).
 
+Batching off (``CisLoaders(adapter, batching=False)``, the ``COOP_GATEWAY_CIS_BATCHING``
+setting) is a diagnostic switch for measuring what batching saves: every loader then sends
+each key in an adapter call of its own, so a request costs one call per object it reads.
+Production keeps it on.
+
 Parametrized reads (bills, payments and outage history of a period; usage of a window)
 have one loader per distinct parameter set, made on first use: fields asking the same
 period share a batch, different periods make different calls. Resolvers should therefore
@@ -47,6 +52,7 @@ from adapters.records import (
 )
 from resolvers.batching import RecordLoader, grouped, single
 
+K = TypeVar("K", bound=Hashable)
 P = TypeVar("P", bound=Hashable)
 V = TypeVar("V")
 
@@ -65,25 +71,32 @@ class UsageWindow:
 class CisLoaders:
     """The DataLoaders of one request, over the co-op's batch-first adapter."""
 
-    def __init__(self, adapter: CisAdapter) -> None:
+    def __init__(self, adapter: CisAdapter, *, batching: bool = True) -> None:
         self._adapter = adapter
-        self.customers = RecordLoader[str, Customer | None](single(adapter.get_customers))
-        self.accounts = RecordLoader[str, Account | None](single(adapter.get_accounts))
-        self.accounts_by_customer = RecordLoader[str, tuple[Account, ...]](
+        self._max_batch_size = None if batching else 1
+        self.customers: RecordLoader[str, Customer | None] = self._loader(
+            single(adapter.get_customers)
+        )
+        self.accounts: RecordLoader[str, Account | None] = self._loader(
+            single(adapter.get_accounts)
+        )
+        self.accounts_by_customer: RecordLoader[str, tuple[Account, ...]] = self._loader(
             self._load_accounts_by_customer
         )
-        self.service_locations = RecordLoader[str, tuple[ServiceLocation, ...]](
+        self.service_locations: RecordLoader[str, tuple[ServiceLocation, ...]] = self._loader(
             grouped(adapter.get_service_locations)
         )
-        self.meters = RecordLoader[str, Meter | None](single(adapter.get_meters))
-        self.rate_schedules = RecordLoader[str, RateSchedule | None](
+        self.meters: RecordLoader[str, Meter | None] = self._loader(single(adapter.get_meters))
+        self.rate_schedules: RecordLoader[str, RateSchedule | None] = self._loader(
             single(adapter.get_rate_schedules)
         )
-        self.outages = RecordLoader[str, OutageEvent | None](single(adapter.get_outages))
-        self.outage_status = RecordLoader[str, LocationOutageStatus | None](
+        self.outages: RecordLoader[str, OutageEvent | None] = self._loader(
+            single(adapter.get_outages)
+        )
+        self.outage_status: RecordLoader[str, LocationOutageStatus | None] = self._loader(
             single(adapter.get_outage_status)
         )
-        self._outage_feed = RecordLoader[int, OutageFeed](self._load_outage_feeds)
+        self._outage_feed: RecordLoader[int, OutageFeed] = self._loader(self._load_outage_feeds)
         self._bills: dict[DateRange, RecordLoader[str, tuple[Bill, ...]]] = {}
         self._payments: dict[DateRange, RecordLoader[str, tuple[Payment, ...]]] = {}
         self._outage_history: dict[DateRange, RecordLoader[str, tuple[OutageEvent, ...]]] = {}
@@ -92,17 +105,17 @@ class CisLoaders:
     def bills(self, period: DateRange) -> RecordLoader[str, tuple[Bill, ...]]:
         """Bills by account number, dated in ``period``, newest first."""
         read = partial(self._adapter.get_bills, period=period)
-        return _per_parameter(self._bills, period, read)
+        return self._per_parameter(self._bills, period, read)
 
     def payments(self, period: DateRange) -> RecordLoader[str, tuple[Payment, ...]]:
         """Payments by account number, posted in ``period``, newest first."""
         read = partial(self._adapter.get_payments, period=period)
-        return _per_parameter(self._payments, period, read)
+        return self._per_parameter(self._payments, period, read)
 
     def outage_history(self, period: DateRange) -> RecordLoader[str, tuple[OutageEvent, ...]]:
         """Outages by account number that started in ``period``, newest first."""
         read = partial(self._adapter.get_outage_history, period=period)
-        return _per_parameter(self._outage_history, period, read)
+        return self._per_parameter(self._outage_history, period, read)
 
     def usage(self, window: UsageWindow) -> RecordLoader[str, tuple[UsageInterval, ...]]:
         """Usage intervals by meter number, oldest first."""
@@ -112,11 +125,26 @@ class CisLoaders:
             end=window.end,
             interval_length=window.interval_length,
         )
-        return _per_parameter(self._usage, window, read)
+        return self._per_parameter(self._usage, window, read)
 
     async def active_outages(self) -> OutageFeed:
         """Every active outage, read from the CIS at most once per request."""
         return await self._outage_feed.load(_SNAPSHOT)
+
+    def _loader(self, batch_load: Callable[[list[K]], Awaitable[list[V]]]) -> RecordLoader[K, V]:
+        return RecordLoader(batch_load, max_batch_size=self._max_batch_size)
+
+    def _per_parameter(
+        self,
+        loaders: dict[P, RecordLoader[str, tuple[V, ...]]],
+        parameters: P,
+        read: Callable[[Sequence[str]], Awaitable[Mapping[str, tuple[V, ...]]]],
+    ) -> RecordLoader[str, tuple[V, ...]]:
+        """The loader of ``parameters``, made on first use so equal parameters share batches."""
+        loader = loaders.get(parameters)
+        if loader is None:
+            loader = loaders[parameters] = self._loader(grouped(read))
+        return loader
 
     async def _load_accounts_by_customer(
         self, customer_ids: list[str]
@@ -132,15 +160,3 @@ class CisLoaders:
         for event in (event for feed in feeds for event in feed.events):
             self.outages.prime(event.outage_event_id, event)
         return feeds
-
-
-def _per_parameter(
-    loaders: dict[P, RecordLoader[str, tuple[V, ...]]],
-    parameters: P,
-    read: Callable[[Sequence[str]], Awaitable[Mapping[str, tuple[V, ...]]]],
-) -> RecordLoader[str, tuple[V, ...]]:
-    """The loader of ``parameters``, made on first use so equal parameters share batches."""
-    loader = loaders.get(parameters)
-    if loader is None:
-        loader = loaders[parameters] = RecordLoader(grouped(read))
-    return loader

@@ -36,6 +36,7 @@ def test_every_variable_is_read() -> None:
             "COOP_GATEWAY_SESSION_TTL_MOBILE": "2592000",
             "COOP_GATEWAY_SESSION_IDLE_TIMEOUT": "900",
             "COOP_GATEWAY_LOG_LEVEL": "debug",
+            "COOP_GATEWAY_CIS_BATCHING": "off",
         }
     )
 
@@ -51,6 +52,7 @@ def test_every_variable_is_read() -> None:
         session_ttl_mobile=timedelta(days=30),
         session_idle_timeout=timedelta(minutes=15),
         log_level="DEBUG",
+        cis_batching=False,
     )
 
 

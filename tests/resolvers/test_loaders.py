@@ -59,6 +59,27 @@ async def test_the_farm_dashboard_costs_one_call_per_operation(
     assert counting.calls == DASHBOARD_CALLS  # the request's cache answers it all
 
 
+async def test_without_batching_the_dashboard_costs_one_call_per_object(
+    counting: CountingCis, simulated: SimulatedCis
+) -> None:
+    loaders = CisLoaders(counting.as_adapter(), batching=False)
+    dashboard = await farm_dashboard(loaders, simulated.now().date())
+
+    locations = [place for view in dashboard.accounts for place in view.locations]
+    meters = {number for place in locations for number in place.location.meter_numbers}
+    assert len(dashboard.accounts) == len(FARM_ACCOUNTS)
+    assert counting.calls == {
+        "get_customers": 1,
+        "get_accounts_by_customer": 1,
+        "get_service_locations": len(FARM_ACCOUNTS),
+        "get_meters": len(meters),
+        "get_outage_status": len(locations),
+        "get_bills": len(FARM_ACCOUNTS),
+    }
+    assert all(len(keys) == 1 for calls in counting.keys.values() for keys in calls)
+    assert all(len(view.last_bills) == 3 for view in dashboard.accounts)
+
+
 async def test_accounts_read_by_customer_are_known_by_number(counting: CountingCis) -> None:
     loaders = CisLoaders(counting.as_adapter())
     farm = await loaders.accounts_by_customer.load(FARM_CUSTOMER_ID)
