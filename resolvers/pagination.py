@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from adapters.records import DateRange
+from resolvers.periods import recent_window
 from schema.errors import BadUserInput
 
 T = TypeVar("T")
@@ -26,7 +28,7 @@ class Page(Generic[T]):
     rows: list[tuple[str, T]]  # (cursor, row)
     has_next_page: bool
     has_previous_page: bool
-    total_count: int
+    total_count: int | None  # None: read from a recent window, the period was not counted
 
 
 def cursor_of(key: str) -> str:
@@ -52,6 +54,41 @@ def paginate(
         has_previous_page=start > 0,
         total_count=len(rows),
     )
+
+
+async def paginate_period(
+    read: Callable[[DateRange], Awaitable[Sequence[T]]],
+    key: Callable[[T], str],
+    period: DateRange,
+    first: int | None,
+    after: str | None,
+    *,
+    recent_first: bool,
+) -> Page[T]:
+    """The page of the rows ``read`` returns for ``period`` (newest first), read cheaply.
+
+    With ``recent_first`` and no ``after``, the recent window of the period
+    (``periods.recent_window``) is read first: the same window for every row owner asking
+    this page, so their reads share one CIS call. The window's rows are the newest rows of
+    the period, so when it holds more than ``first`` of them the page is its first ``first``
+    rows and has a next page; otherwise the whole period is read (one more shared call for
+    the owners that need it). Either way the page is the one the whole period gives, except
+    that a window page has no ``total_count``: callers pass ``recent_first`` only when the
+    total is not asked for.
+    """
+    size = check_page_size(first)
+    if recent_first and after is None:
+        window = recent_window(period, size)
+        if window != period:
+            recent = await read(window)
+            if len(recent) > size:
+                return Page(
+                    rows=[(cursor_of(key(row)), row) for row in recent[:size]],
+                    has_next_page=True,
+                    has_previous_page=False,
+                    total_count=None,
+                )
+    return paginate(await read(period), key, first, after)
 
 
 def _position_after(rows: Sequence[T], key: Callable[[T], str], after: str) -> int:

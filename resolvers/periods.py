@@ -10,6 +10,7 @@ from schema.errors import BadUserInput
 
 HISTORY_YEARS = 2  # bills, payments and outage history default to the last 24 months
 MAX_HISTORY_YEARS = 10
+RECENT_DAYS_PER_ROW = 45  # bills and payments come about monthly: n of them span ~n * 45 days
 
 
 def local_today(context: RequestContext) -> date:
@@ -36,6 +37,16 @@ def history_period(context: RequestContext, start: date | None, end: date | None
     if start < years_before(end, MAX_HISTORY_YEARS):
         raise BadUserInput(f"from and to may be at most {MAX_HISTORY_YEARS} years apart")
     return DateRange(start, end)
+
+
+def recent_window(period: DateRange, size: int) -> DateRange:
+    """The last ``(max(size, 1) + 1) * 45`` days of ``period`` (all of it, if shorter).
+
+    It depends only on the period and the page size, so every account asking the same first
+    page of the same period asks the same window.
+    """
+    days = (max(size, 1) + 1) * RECENT_DAYS_PER_ROW
+    return DateRange(max(period.start, period.end - timedelta(days=days - 1)), period.end)
 
 
 def check_order(start: date, end: date) -> None:

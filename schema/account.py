@@ -13,11 +13,12 @@ from typing import Annotated
 import strawberry
 
 from adapters import records
-from resolvers.pagination import check_page_size, paginate
+from adapters.records import DateRange
+from resolvers.pagination import paginate_period
 from resolvers.periods import history_period
 from resolvers.usage import Resolution, account_usage, usage_window
 from schema.billing import Bill, Payment
-from schema.connections import Connection
+from schema.connections import Connection, counts_rows
 from schema.enums import AccountStatus
 from schema.fields import field
 from schema.info import GatewayInfo
@@ -102,10 +103,16 @@ class Account(Node):
         from_: From = None,
         to: To = None,
     ) -> Connection[Bill] | None:
+        loaders = info.context.loaders
+
+        async def read(period: DateRange) -> tuple[records.Bill, ...]:
+            return await loaders.bills(period).load(self.number)
+
         period = history_period(info.context, from_, to)
-        check_page_size(first)
-        bills = await info.context.loaders.bills(period).load(self.number)
-        page = paginate(bills, lambda bill: bill.bill_id, first, after)
+        recent_first = from_ is None and after is None and not counts_rows(info)
+        page = await paginate_period(
+            read, _bill_id, period, first, after, recent_first=recent_first
+        )
         return Connection[Bill].from_page(page, Bill.from_record)
 
     @field("Payments posted on a local date in [from, to], newest first.")
@@ -118,10 +125,15 @@ class Account(Node):
         to: To = None,
     ) -> Connection[Payment] | None:
         context = info.context
+
+        async def read(period: DateRange) -> tuple[records.Payment, ...]:
+            return await context.loaders.payments(period).load(self.number)
+
         period = history_period(context, from_, to)
-        check_page_size(first)
-        payments = await context.loaders.payments(period).load(self.number)
-        page = paginate(payments, lambda payment: payment.payment_id, first, after)
+        recent_first = from_ is None and after is None and not counts_rows(info)
+        page = await paginate_period(
+            read, _payment_id, period, first, after, recent_first=recent_first
+        )
         zone = context.cooperative.time_zone
         return Connection[Payment].from_page(page, lambda row: Payment.from_record(row, zone))
 
@@ -164,6 +176,14 @@ class Account(Node):
         events = await context.loaders.outage_history(period).load(self.number)
         zone = context.cooperative.time_zone
         return [Outage.from_record(event, zone) for event in events]
+
+
+def _bill_id(bill: records.Bill) -> str:
+    return bill.bill_id
+
+
+def _payment_id(payment: records.Payment) -> str:
+    return payment.payment_id
 
 
 async def load_accounts(info: GatewayInfo, numbers: list[str]) -> list[Account]:

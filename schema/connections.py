@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from resolvers.pagination import Page
+from schema.fields import field
+from schema.info import GatewayInfo
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+_TOTAL_COUNT = "totalCount"
 
 
 @strawberry.type
@@ -32,7 +37,13 @@ class Connection(Generic[T]):
     edges: list[Edge[T]]
     nodes: list[T]
     page_info: PageInfo
-    total_count: int = strawberry.field(description="Rows in the whole period asked for.")
+    counted: strawberry.Private[int | None]
+
+    @field("Rows in the whole period asked for.")
+    def total_count(self) -> int:
+        # Only pages of fields not asking totalCount skip counting (see `counts_rows`).
+        assert self.counted is not None
+        return self.counted
 
     @classmethod
     def from_page(cls, page: Page[R], build: Callable[[R], T]) -> Connection[T]:
@@ -46,5 +57,21 @@ class Connection(Generic[T]):
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
-            total_count=page.total_count,
+            counted=page.total_count,
         )
+
+
+def counts_rows(info: GatewayInfo) -> bool:
+    """Whether the connection field being resolved asks its ``totalCount``, in any fragment
+    and whatever its directives say (a skipped one only costs a larger read)."""
+    return any(_asks_total(selected.selections) for selected in info.selected_fields)
+
+
+def _asks_total(selections: Iterable[Selection]) -> bool:
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name == _TOTAL_COUNT:
+                return True
+        elif _asks_total(selection.selections):  # a fragment on the connection
+            return True
+    return False

@@ -11,7 +11,7 @@ from adapters.errors import CisUnavailable
 
 
 class CountingCis:
-    """Implements ``CisAdapter`` over ``cis``: counts calls per method, keeps first arguments.
+    """Implements ``CisAdapter`` over ``cis``: counts calls per method, keeps their arguments.
 
     Methods named in ``failing`` raise ``CisUnavailable`` instead of answering.
     """
@@ -20,6 +20,7 @@ class CountingCis:
         self.cis = cis
         self.calls: Counter[str] = Counter()
         self.keys: dict[str, list[Any]] = {}  # the keys (or sequence) of every call
+        self.parameters: dict[str, list[dict[str, Any]]] = {}  # keyword arguments of every call
         self.failing: set[str] = set()
 
     def __getattr__(self, method: str) -> Callable[..., Awaitable[Any]]:
@@ -28,6 +29,7 @@ class CountingCis:
         async def counted(*args: Any, **kwargs: Any) -> Any:
             self.calls[method] += 1
             self.keys.setdefault(method, []).append(args[0] if args else None)
+            self.parameters.setdefault(method, []).append(kwargs)
             if method in self.failing:
                 raise CisUnavailable(f"{method} is down")
             return await answer(*args, **kwargs)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from adapters.cis_soap.simulator.demo import FARM_ACCOUNTS, FARM_EMAIL
+from adapters.records import DateRange
 
 from .harness import Gateway
 
@@ -51,3 +53,7 @@ async def test_the_farm_dashboard_costs_one_call_per_operation(gateway: Gateway)
         "get_outage_status": 1,
         "get_bills": 1,
     }
+    # The last 3 bills come from the last 180 days, read for every account at once.
+    today = datetime.now(gateway.services.cooperative.time_zone).date()
+    recent = DateRange(today - timedelta(days=179), today)
+    assert counting.parameters["get_bills"] == [{"period": recent}]  # type: ignore[attr-defined]
