@@ -6,15 +6,18 @@ An ``Account`` is only ever built for a request allowed to read it (see
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 
 from adapters import records
 from adapters.records import DateRange
-from resolvers.pagination import paginate_period
+from resolvers.batching import RecordLoader
+from resolvers.loaders import CisLoaders
+from resolvers.pagination import Page, paginate_period
 from resolvers.periods import history_period
 from resolvers.usage import Resolution, account_usage, usage_window
 from schema.billing import Bill, Payment
@@ -29,6 +32,7 @@ from schema.scalars import Money
 from schema.usage import Rate, UsageInterval
 
 ACCOUNT_TYPE = "Account"
+Row = TypeVar("Row")
 
 From = Annotated[
     date | None,
@@ -103,15 +107,8 @@ class Account(Node):
         from_: From = None,
         to: To = None,
     ) -> Connection[Bill] | None:
-        loaders = info.context.loaders
-
-        async def read(period: DateRange) -> tuple[records.Bill, ...]:
-            return await loaders.bills(period).load(self.number)
-
-        period = history_period(info.context, from_, to)
-        recent_first = from_ is None and after is None and not counts_rows(info)
-        page = await paginate_period(
-            read, _bill_id, period, first, after, recent_first=recent_first
+        page = await _history_page(
+            info, self.number, CisLoaders.bills, _bill_id, first, after, from_, to
         )
         return Connection[Bill].from_page(page, Bill.from_record)
 
@@ -124,17 +121,10 @@ class Account(Node):
         from_: From = None,
         to: To = None,
     ) -> Connection[Payment] | None:
-        context = info.context
-
-        async def read(period: DateRange) -> tuple[records.Payment, ...]:
-            return await context.loaders.payments(period).load(self.number)
-
-        period = history_period(context, from_, to)
-        recent_first = from_ is None and after is None and not counts_rows(info)
-        page = await paginate_period(
-            read, _payment_id, period, first, after, recent_first=recent_first
+        page = await _history_page(
+            info, self.number, CisLoaders.payments, _payment_id, first, after, from_, to
         )
-        zone = context.cooperative.time_zone
+        zone = info.context.cooperative.time_zone
         return Connection[Payment].from_page(page, lambda row: Payment.from_record(row, zone))
 
     @field(
@@ -174,7 +164,7 @@ class Account(Node):
         context = info.context
         period = history_period(context, from_, to)
         events = await context.loaders.outage_history(period).load(self.number)
-        zone = context.cooperative.time_zone
+        zone = info.context.cooperative.time_zone
         return [Outage.from_record(event, zone) for event in events]
 
 
@@ -190,3 +180,24 @@ async def load_accounts(info: GatewayInfo, numbers: list[str]) -> list[Account]:
     """The accounts of ``numbers`` the CIS knows, in one batch. The caller checked access."""
     found = await info.context.loaders.accounts.load_many(numbers)
     return [Account.from_record(account) for account in found if account is not None]
+
+
+async def _history_page(
+    info: GatewayInfo,
+    account_number: str,
+    loader_of: Callable[[CisLoaders, DateRange], RecordLoader[str, tuple[Row, ...]]],
+    key: Callable[[Row], str],
+    first: int | None,
+    after: str | None,
+    from_: date | None,
+    to: date | None,
+) -> Page[Row]:
+    """A page of an account's bills or payments: the recent window first when it can do."""
+    loaders = info.context.loaders
+
+    async def read(period: DateRange) -> tuple[Row, ...]:
+        return await loader_of(loaders, period).load(account_number)
+
+    period = history_period(info.context, from_, to)
+    recent_first = from_ is None and after is None and not counts_rows(info)
+    return await paginate_period(read, key, period, first, after, recent_first=recent_first)

@@ -22,6 +22,7 @@ from typing import IO, Any, Protocol
 import httpx
 
 from adapters.cis_soap import operations
+from adapters.cis_soap.settings import SoapAdapterSettings
 
 HEADER = {
     "userId": "gateway",
@@ -50,6 +51,15 @@ class RunningSimulator:
     @property
     def soap_url(self) -> str:
         return f"{self.url}/cis"
+
+    def adapter_settings(self) -> SoapAdapterSettings:
+        """Settings for a SOAP adapter that talks to this simulator with the test header."""
+        return SoapAdapterSettings(
+            url=self.soap_url,
+            user_id=HEADER["userId"],
+            password=HEADER["password"],
+            company=HEADER["company"],
+        )
 
 
 def simulator_command(*arguments: str) -> list[str]:

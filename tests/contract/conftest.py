@@ -15,11 +15,10 @@ import httpx
 import pytest
 
 from adapters.cis_soap.adapter import SoapCisAdapter
-from adapters.cis_soap.settings import SoapAdapterSettings
 from adapters.cis_soap.simulator.backend import SimulatedCis
 from adapters.cis_soap.simulator.demo import DEMO_CABIN_ACCOUNT, DEMO_HOME_ACCOUNT
 from adapters.contract import CisAdapter
-from tests.simulator_process import HEADER, SIMULATOR_MEMBERS, SIMULATOR_SEED, RunningSimulator
+from tests.simulator_process import SIMULATOR_MEMBERS, SIMULATOR_SEED, RunningSimulator
 
 from .facts import ContractFacts
 
@@ -54,12 +53,7 @@ async def adapter_and_facts(
     async with httpx.AsyncClient() as http:
         sample = await http.get(f"{simulator.control_url}/_sim/sample", params={"n": 4})
     samples = sample.json()
-    settings = SoapAdapterSettings(
-        url=simulator.soap_url,
-        user_id=HEADER["userId"],
-        password=HEADER["password"],
-        company=HEADER["company"],
-    )
+    settings = simulator.adapter_settings()
     soap = SoapCisAdapter.create(settings)
     yield soap, facts_for([sample["account_number"] for sample in samples])
     await soap.aclose()

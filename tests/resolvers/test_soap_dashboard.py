@@ -6,9 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from adapters.cis_soap.adapter import SoapCisAdapter
-from adapters.cis_soap.settings import SoapAdapterSettings
 from resolvers.loaders import CisLoaders
-from tests.simulator_process import HEADER, RunningSimulator, SimulatorControl
+from tests.simulator_process import RunningSimulator, SimulatorControl
 
 from .dashboard import farm_dashboard
 
@@ -16,12 +15,7 @@ from .dashboard import farm_dashboard
 async def test_the_farm_dashboard_makes_one_soap_call_per_operation(
     simulator: RunningSimulator, simulator_control: SimulatorControl
 ) -> None:
-    settings = SoapAdapterSettings(
-        url=simulator.soap_url,
-        user_id=HEADER["userId"],
-        password=HEADER["password"],
-        company=HEADER["company"],
-    )
+    settings = simulator.adapter_settings()
     adapter = SoapCisAdapter.create(settings)
     simulator_control.set(reset_stats=True)
     try:

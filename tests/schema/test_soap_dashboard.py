@@ -9,9 +9,8 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.cis_soap.adapter import SoapCisAdapter
-from adapters.cis_soap.settings import SoapAdapterSettings
 from adapters.cis_soap.simulator.demo import FARM_EMAIL
-from tests.simulator_process import HEADER, RunningSimulator, SimulatorControl
+from tests.simulator_process import RunningSimulator, SimulatorControl
 
 from .harness import Gateway, make_gateway
 from .test_dashboard import DASHBOARD
@@ -23,14 +22,7 @@ async def soap_gateway(
     simulator: RunningSimulator,
     users: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[Gateway]:
-    adapter = SoapCisAdapter.create(
-        SoapAdapterSettings(
-            url=simulator.soap_url,
-            user_id=HEADER["userId"],
-            password=HEADER["password"],
-            company=HEADER["company"],
-        )
-    )
+    adapter = SoapCisAdapter.create(simulator.adapter_settings())
     yield make_gateway(schema, adapter, users)
     await adapter.aclose()
 
