@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from gateway.auth.sessions import linked_account_numbers
 from gateway.auth.users import normalize_email
 from gateway.context import RequestContext
-from gateway.store.models import User, UserAccount
+from gateway.store.models import User
 
 
 async def linked_accounts(context: RequestContext, email: str) -> frozenset[str] | None:
@@ -20,9 +21,4 @@ async def linked_accounts(context: RequestContext, email: str) -> frozenset[str]
         )
         if user_id is None:
             return None
-        numbers = await session.scalars(
-            select(UserAccount.account_number).where(
-                UserAccount.user_id == user_id, UserAccount.cooperative_id == cooperative_id
-            )
-        )
-        return frozenset(numbers)
+        return await linked_account_numbers(session, user_id, cooperative_id)

@@ -23,6 +23,7 @@ from resolvers.usage import Resolution, account_usage, usage_window
 from schema.billing import Bill, Payment
 from schema.connections import Connection, counts_rows
 from schema.enums import AccountStatus
+from schema.errors import NotFound
 from schema.fields import field
 from schema.info import GatewayInfo
 from schema.locations import ServiceLocation
@@ -174,6 +175,15 @@ def _bill_id(bill: records.Bill) -> str:
 
 def _payment_id(payment: records.Payment) -> str:
     return payment.payment_id
+
+
+async def account_or_not_found(info: GatewayInfo, number: str) -> Account:
+    """The account ``number``, or NOT_FOUND when the CIS does not know it. The caller checked
+    access."""
+    accounts = await load_accounts(info, [number])
+    if not accounts:
+        raise NotFound(f"no account {number}")
+    return accounts[0]
 
 
 async def load_accounts(info: GatewayInfo, numbers: list[str]) -> list[Account]:

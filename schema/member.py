@@ -9,7 +9,7 @@ import strawberry
 from adapters import records
 from gateway.auth.sessions import Principal
 from resolvers.access import readable_account
-from schema.account import Account, load_accounts
+from schema.account import Account, account_or_not_found, load_accounts
 from schema.errors import NotFound
 from schema.fields import field
 from schema.info import GatewayInfo
@@ -54,10 +54,7 @@ class Member:
         if number not in self.account_numbers:
             raise NotFound(f"no account {number}")
         readable_account(info.context, number)
-        accounts = await load_accounts(info, [number])
-        if not accounts:
-            raise NotFound(f"no account {number}")
-        return accounts[0]
+        return await account_or_not_found(info, number)
 
 
 def customer_name(customer: records.Customer) -> str:

@@ -20,7 +20,7 @@ from gateway.auth.users import normalize_email
 from resolvers.access import readable_account, signed_in, staff
 from resolvers.members import linked_accounts
 from resolvers.offices import nearest
-from schema.account import ACCOUNT_TYPE, Account, load_accounts
+from schema.account import ACCOUNT_TYPE, Account, account_or_not_found
 from schema.auth import AuthMutations
 from schema.errors import BadUserInput, NotFound
 from schema.extensions import (
@@ -51,7 +51,7 @@ class Query:
     @field("Staff only: any account of the co-op.")
     async def account(self, info: GatewayInfo, number: str) -> Account | None:
         staff(info.context)
-        return await _account(info, number)
+        return await account_or_not_found(info, number)
 
     @field("Staff only: a member by login e-mail.")
     async def member(self, info: GatewayInfo, email: str) -> Member | None:
@@ -66,7 +66,7 @@ class Query:
         signed_in(info.context)
         type_name, key = parse_global_id(id)
         if type_name == ACCOUNT_TYPE:
-            return await _account(info, readable_account(info.context, key))
+            return await account_or_not_found(info, readable_account(info.context, key))
         if type_name == OUTAGE_TYPE:
             event = await info.context.loaders.outages.load(key)
             if event is not None:
@@ -110,13 +110,6 @@ class Query:
             Office.from_config(office, distance)
             for office, distance in nearest(offices, near.lat, near.lon)[:limit]
         ]
-
-
-async def _account(info: GatewayInfo, number: str) -> Account:
-    accounts = await load_accounts(info, [number])
-    if not accounts:
-        raise NotFound(f"no account {number}")
-    return accounts[0]
 
 
 class GatewaySchema(strawberry.Schema):

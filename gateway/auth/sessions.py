@@ -135,7 +135,7 @@ async def login(
             email=user.email,
             role=user.role,
             session_id=stored.id,
-            account_numbers=await _account_numbers(session, user.id, cooperative_id),
+            account_numbers=await linked_account_numbers(session, user.id, cooperative_id),
         )
     if new_hash is not None:
         logger.info("upgraded the password hash of user %d to current parameters", user.id)
@@ -183,7 +183,7 @@ async def authenticate(
             await session.execute(
                 update(UserSession).where(UserSession.id == session_id).values(last_used_at=now)
             )
-        account_numbers = await _account_numbers(session, user_id, cooperative_id)
+        account_numbers = await linked_account_numbers(session, user_id, cooperative_id)
     return Principal(
         user_id=user_id,
         cooperative_id=cooperative_id,
@@ -212,9 +212,10 @@ async def logout(
     return revoked is not None
 
 
-async def _account_numbers(
+async def linked_account_numbers(
     session: AsyncSession, user_id: int, cooperative_id: str
 ) -> frozenset[str]:
+    """The CIS accounts linked to a user."""
     numbers = await session.scalars(
         select(UserAccount.account_number).where(
             UserAccount.user_id == user_id, UserAccount.cooperative_id == cooperative_id
