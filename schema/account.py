@@ -2,11 +2,18 @@
 
 An ``Account`` is only ever built for a request allowed to read it (see
 ``resolvers.access``); its nested fields read that account's data and nothing else.
+
+The fields a list of accounts asks of every account (service locations, outage status,
+pages of bills and payments) are read for the whole list in one await by
+``schema.account_loading`` and are plain lookups here: an async resolver per account and
+field costs more than the reads themselves. The fields asked of one account at a time
+(usage, rate, outage history) load on their own, batched by the request's DataLoaders.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, TypeVar
@@ -14,16 +21,11 @@ from typing import Annotated, TypeVar
 import strawberry
 
 from adapters import records
-from adapters.records import DateRange
-from resolvers.batching import RecordLoader
-from resolvers.loaders import CisLoaders
-from resolvers.pagination import Page, paginate_period
 from resolvers.periods import history_period
 from resolvers.usage import Resolution, account_usage, usage_window
 from schema.billing import Bill, Payment
-from schema.connections import Connection, counts_rows
+from schema.connections import Connection
 from schema.enums import AccountStatus
-from schema.errors import NotFound
 from schema.fields import field
 from schema.info import GatewayInfo
 from schema.locations import ServiceLocation
@@ -33,7 +35,7 @@ from schema.scalars import Money
 from schema.usage import Rate, UsageInterval
 
 ACCOUNT_TYPE = "Account"
-Row = TypeVar("Row")
+T = TypeVar("T")
 
 From = Annotated[
     date | None,
@@ -58,6 +60,25 @@ class LastPayment:
     date: date
 
 
+@dataclass(slots=True)
+class Loaded:
+    """What was read for one account, each a value or the error that failed its read; a
+    field's error fails that field only. Pages by the response key that asked them."""
+
+    service_locations: list[ServiceLocation] | Exception | None = None
+    outage_status: ServiceOutageStatus | Exception | None = None
+    bills: dict[str, Connection[Bill] | Exception] = dataclass_field(default_factory=dict)
+    payments: dict[str, Connection[Payment] | Exception] = dataclass_field(default_factory=dict)
+
+
+def value_of(value: T | Exception | None) -> T:
+    if isinstance(value, Exception):
+        raise value
+    if value is None:
+        raise RuntimeError("a field of an account was not loaded with the account")
+    return value
+
+
 @strawberry.type
 class Account(Node):
     number: str
@@ -69,9 +90,10 @@ class Account(Node):
     last_payment: LastPayment | None
     budget_bill: bool
     is_pre_pay: bool
+    loaded: strawberry.Private[Loaded]
 
     @classmethod
-    def from_record(cls, account: records.Account) -> Account:
+    def from_record(cls, account: records.Account, loaded: Loaded) -> Account:
         balance = account.balance
         past_due = balance.past_30 + balance.past_60 + balance.past_90
         last_payment = None
@@ -92,15 +114,15 @@ class Account(Node):
             last_payment=last_payment,
             budget_bill=account.budget_bill,
             is_pre_pay=account.is_pre_pay,
+            loaded=loaded,
         )
 
     @strawberry.field
-    async def service_locations(self, info: GatewayInfo) -> list[ServiceLocation] | None:
-        locations = await info.context.loaders.service_locations.load(self.number)
-        return [ServiceLocation.from_record(location) for location in locations]
+    def service_locations(self) -> list[ServiceLocation] | None:
+        return value_of(self.loaded.service_locations)
 
     @field("Bills dated in [from, to], newest first.")
-    async def bills(
+    def bills(
         self,
         info: GatewayInfo,
         first: First = None,
@@ -108,13 +130,11 @@ class Account(Node):
         from_: From = None,
         to: To = None,
     ) -> Connection[Bill] | None:
-        page = await _history_page(
-            info, self.number, CisLoaders.bills, _bill_id, first, after, from_, to
-        )
-        return Connection[Bill].from_page(page, Bill.from_record)
+        # The page was read with these arguments for the whole list (see account_loading).
+        return value_of(self.loaded.bills.get(str(info.path.key)))
 
     @field("Payments posted on a local date in [from, to], newest first.")
-    async def payments(
+    def payments(
         self,
         info: GatewayInfo,
         first: First = None,
@@ -122,11 +142,7 @@ class Account(Node):
         from_: From = None,
         to: To = None,
     ) -> Connection[Payment] | None:
-        page = await _history_page(
-            info, self.number, CisLoaders.payments, _payment_id, first, after, from_, to
-        )
-        zone = info.context.cooperative.time_zone
-        return Connection[Payment].from_page(page, lambda row: Payment.from_record(row, zone))
+        return value_of(self.loaded.payments.get(str(info.path.key)))
 
     @field(
         "Usage over the co-op's local days [from, to], summed over the account's meters."
@@ -150,13 +166,8 @@ class Account(Node):
         return None if rate is None else Rate.from_record(rate)
 
     @field("The power status of the account's worst-off location.")
-    async def outage_status(self, info: GatewayInfo) -> ServiceOutageStatus | None:
-        loaders = info.context.loaders
-        locations = await loaders.service_locations.load(self.number)
-        statuses = await loaders.outage_status.load_many(
-            location.service_location_id for location in locations
-        )
-        return ServiceOutageStatus.worst(statuses, info.context.cooperative.time_zone)
+    def outage_status(self) -> ServiceOutageStatus | None:
+        return value_of(self.loaded.outage_status)
 
     @field("Outages at the account that started in [from, to].")
     async def outage_history(
@@ -167,47 +178,3 @@ class Account(Node):
         events = await context.loaders.outage_history(period).load(self.number)
         zone = info.context.cooperative.time_zone
         return [Outage.from_record(event, zone) for event in events]
-
-
-def _bill_id(bill: records.Bill) -> str:
-    return bill.bill_id
-
-
-def _payment_id(payment: records.Payment) -> str:
-    return payment.payment_id
-
-
-async def account_or_not_found(info: GatewayInfo, number: str) -> Account:
-    """The account ``number``, or NOT_FOUND when the CIS does not know it. The caller checked
-    access."""
-    accounts = await load_accounts(info, [number])
-    if not accounts:
-        raise NotFound(f"no account {number}")
-    return accounts[0]
-
-
-async def load_accounts(info: GatewayInfo, numbers: list[str]) -> list[Account]:
-    """The accounts of ``numbers`` the CIS knows, in one batch. The caller checked access."""
-    found = await info.context.loaders.accounts.load_many(numbers)
-    return [Account.from_record(account) for account in found if account is not None]
-
-
-async def _history_page(
-    info: GatewayInfo,
-    account_number: str,
-    loader_of: Callable[[CisLoaders, DateRange], RecordLoader[str, tuple[Row, ...]]],
-    key: Callable[[Row], str],
-    first: int | None,
-    after: str | None,
-    from_: date | None,
-    to: date | None,
-) -> Page[Row]:
-    """A page of an account's bills or payments: the recent window first when it can do."""
-    loaders = info.context.loaders
-
-    async def read(period: DateRange) -> tuple[Row, ...]:
-        return await loader_of(loaders, period).load(account_number)
-
-    period = history_period(info.context, from_, to)
-    recent_first = from_ is None and after is None and not counts_rows(info)
-    return await paginate_period(read, key, period, first, after, recent_first=recent_first)

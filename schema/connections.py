@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 import strawberry
-from strawberry.types.nodes import SelectedField, Selection
 
 from resolvers.pagination import Page
 from schema.fields import field
-from schema.info import GatewayInfo
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-_TOTAL_COUNT = "totalCount"
+TOTAL_COUNT = "totalCount"
 
 
 @strawberry.type
@@ -41,7 +39,7 @@ class Connection(Generic[T]):
 
     @field("Rows in the whole period asked for.")
     def total_count(self) -> int:
-        # Only pages of fields not asking totalCount skip counting (see `counts_rows`).
+        # Only pages of fields not asking totalCount skip counting (see `account_loading`).
         assert self.counted is not None
         return self.counted
 
@@ -59,19 +57,3 @@ class Connection(Generic[T]):
             ),
             counted=page.total_count,
         )
-
-
-def counts_rows(info: GatewayInfo) -> bool:
-    """Whether the connection field being resolved asks its ``totalCount``, in any fragment
-    and whatever its directives say (a skipped one only costs a larger read)."""
-    return any(_asks_total(selected.selections) for selected in info.selected_fields)
-
-
-def _asks_total(selections: Iterable[Selection]) -> bool:
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            if selection.name == _TOTAL_COUNT:
-                return True
-        elif _asks_total(selection.selections):  # a fragment on the connection
-            return True
-    return False

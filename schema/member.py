@@ -9,7 +9,8 @@ import strawberry
 from adapters import records
 from gateway.auth.sessions import Principal
 from resolvers.access import readable_account
-from schema.account import Account, account_or_not_found, load_accounts
+from schema.account import Account
+from schema.account_loading import account_or_not_found, load_accounts
 from schema.errors import NotFound
 from schema.fields import field
 from schema.info import GatewayInfo

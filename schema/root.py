@@ -20,7 +20,8 @@ from gateway.auth.users import normalize_email
 from resolvers.access import readable_account, signed_in, staff
 from resolvers.members import linked_accounts
 from resolvers.offices import nearest
-from schema.account import ACCOUNT_TYPE, Account, account_or_not_found
+from schema.account import ACCOUNT_TYPE, Account
+from schema.account_loading import account_or_not_found
 from schema.auth import AuthMutations
 from schema.errors import BadUserInput, NotFound
 from schema.extensions import (
