@@ -34,6 +34,7 @@ schema: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/cis_parse.py
+	$(BIN)/python bench/schema_execution.py
 
 # Starts a simulator and a gateway of its own on free ports; takes a few minutes.
 bench-dashboard: $(STAMP)
