@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -71,7 +72,21 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     demo.add_argument("--port", type=int, default=8000, help="the gateway's port")
     demo.add_argument("--simulator-port", type=int, default=8001, help="the simulator's port")
+    demo.add_argument("--mail-port", type=int, default=8025, help="the mail sink's port")
     demo.add_argument("--data-dir", default="var", help="where the demo keeps its databases")
+
+
+def _add_mail(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sink = commands.add_parser(
+        "mail-sink", help="a local SMTP server saving every message as an .eml file (demo)"
+    )
+    sink.add_argument("--host", default="127.0.0.1")
+    sink.add_argument("--port", type=int, default=8025, help="0 picks a free port")
+    sink.add_argument("--folder", default="var/mail", help="where messages are saved")
+    check = commands.add_parser(
+        "mail-check", help="send a test message through the COOP_GATEWAY_SMTP_* settings"
+    )
+    check.add_argument("address", help="where to send it")
 
 
 def _settings(parser: argparse.ArgumentParser) -> Settings:
@@ -102,7 +117,7 @@ def _run_demo(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
 
     from gateway.demo import DemoOptions, run_demo
 
-    options = DemoOptions(args.port, args.simulator_port, Path(args.data_dir))
+    options = DemoOptions(args.port, args.simulator_port, args.mail_port, Path(args.data_dir))
     run_demo(options, _settings(parser))
 
 
@@ -155,6 +170,30 @@ async def _db_current(url: str) -> int:
     return 1
 
 
+def _run_mail_check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    from datetime import UTC, datetime
+
+    from gateway.cooperatives import CooperativeError, load_cooperatives
+    from gateway.mail import Mailer, MailError
+
+    settings = _settings(parser)
+    try:
+        cooperative = load_cooperatives(settings.cooperatives, settings.default_cooperative)
+    except CooperativeError as error:
+        sys.exit(f"coop-gateway mail-check: {error}")
+    mailer = Mailer(settings.smtp)
+    values = {
+        "cooperative": cooperative.default.name,
+        "server": f"{settings.smtp.host}:{settings.smtp.port}",
+        "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    try:
+        asyncio.run(mailer.send(mailer.compose("smtp-check", args.address, values)))
+    except MailError as error:
+        sys.exit(f"coop-gateway mail-check: {error}")
+    print(f"sent a test message to {args.address} through {values['server']}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="coop-gateway", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -162,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     _add_db(commands)
     _add_serve(commands)
     _add_demo(commands)
+    _add_mail(commands)
     args = parser.parse_args(argv)
 
     if args.command == "db":
@@ -170,6 +210,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         _run_serve(parser, args)
     elif args.command == "demo":
         _run_demo(parser, args)
+    elif args.command == "mail-check":
+        _run_mail_check(parser, args)
+    elif args.command == "mail-sink":
+        from pathlib import Path
+
+        from gateway.mail_sink import run_sink
+
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_sink(Path(args.folder), args.host, args.port))
     elif args.command == "simulator":
         # Imported here so that each command loads only what it needs.
         from adapters.cis_soap.simulator import server

@@ -32,6 +32,8 @@ from gateway.app import create_app
 from gateway.auth.users import UserExists, create_user
 from gateway.cooperatives import Cooperative, Cooperatives, load_cooperative
 from gateway.logs import configure_logging
+from gateway.mail import SmtpSettings
+from gateway.mail_sink import start_sink
 from gateway.serve import server_options
 from gateway.settings import Settings
 from gateway.store.database import create_engine, session_factory
@@ -76,6 +78,7 @@ DASHBOARD_QUERY = """query Dashboard {
 class DemoOptions:
     port: int = 8000
     simulator_port: int = 8001
+    mail_port: int = 8025
     data_dir: Path = Path("var")
 
 
@@ -91,6 +94,9 @@ def run_demo(options: DemoOptions, settings: Settings) -> None:
         host="127.0.0.1",
         port=options.port,
         demo_mode=True,
+        smtp=SmtpSettings(
+            port=options.mail_port, sender="Custer Prairie Electric <no-reply@example.coop>"
+        ),
     )
     # A signal cancels the demo (see `_cancel_on_signals`): its clean-up runs, then it ends.
     with (
@@ -116,6 +122,7 @@ async def _demo(options: DemoOptions, settings: Settings) -> None:
     options.data_dir.mkdir(parents=True, exist_ok=True)
     cooperative = _demo_cooperative(options.simulator_port)
     simulator = _start_simulator(options)
+    mail_sink = await start_sink(options.data_dir / "mail", port=options.mail_port)
     try:
         await _wait_for_simulator(options, simulator)
         engine = create_engine(settings.database_url)
@@ -128,6 +135,7 @@ async def _demo(options: DemoOptions, settings: Settings) -> None:
         app = create_app(settings, cooperatives=cooperatives)
         await _AnnouncingServer(uvicorn.Config(app, **server_options(settings)), options).serve()
     finally:
+        mail_sink.close()
         # Blocking on purpose: a second signal cannot cut the simulator's stop short.
         _stop(simulator)
 
@@ -210,6 +218,7 @@ coop-gateway demo
   GraphiQL:      http://127.0.0.1:{options.port}/graphql
   CIS simulator: http://127.0.0.1:{options.simulator_port}/cis?wsdl \
 (log: {options.data_dir / "cis-simulator.log"})
+  Mail sink:     127.0.0.1:{options.mail_port} (messages saved in {options.data_dir / "mail"}/)
 
 Logins, all with password "{DEMO_PASSWORD}":
 {logins}
@@ -219,5 +228,5 @@ Log in: paste into GraphiQL and run
 then add the header {{"Authorization": "Bearer <the token>"}} (Headers tab) and run
   {indented_query}
 
-Ctrl-C stops the gateway and the CIS simulator.
+Ctrl-C stops the gateway, the mail sink and the CIS simulator.
 """

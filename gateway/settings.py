@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from gateway.mail import SmtpSecurity, SmtpSettings
 
 PREFIX = "COOP_GATEWAY_"
 SUPPORTED_DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -42,6 +45,12 @@ class Settings:
     | `COOP_GATEWAY_SESSION_TTL_MOBILE` | `7776000` (90 days) | Seconds a mobile-app session lasts at most |
     | `COOP_GATEWAY_SESSION_IDLE_TIMEOUT` | `1209600` (14 days) | Seconds of disuse after which any session ends |
     | `COOP_GATEWAY_LOG_LEVEL` | `INFO` | `DEBUG`, `INFO`, `WARNING`, `ERROR` or `CRITICAL` |
+    | `COOP_GATEWAY_SMTP_HOST` | `127.0.0.1` | SMTP server for e-mail to members |
+    | `COOP_GATEWAY_SMTP_PORT` | `8025` (the demo's mail sink) | Its port: usually 587 with `starttls`, 465 with `tls` |
+    | `COOP_GATEWAY_SMTP_SECURITY` | `none` | `starttls`, `tls`, or `none` (plain SMTP: a relay on the same host only) |
+    | `COOP_GATEWAY_SMTP_USERNAME` | none | SMTP login, if the server asks for one |
+    | `COOP_GATEWAY_SMTP_PASSWORD` | none | Its password (never logged) |
+    | `COOP_GATEWAY_MAIL_SENDER` | `Co-op Gateway <no-reply@localhost>` | The From of every message |
     | `COOP_GATEWAY_CIS_BATCHING` | `true` | `false` sends each CIS key in a call of its own: a diagnostic switch for measuring what batching saves (`bench/dashboard.py`); never in production |
 
     Booleans take `true`/`false`, `yes`/`no`, `on`/`off` or `1`/`0`.
@@ -58,6 +67,7 @@ class Settings:
     session_ttl_mobile: timedelta = timedelta(days=90)
     session_idle_timeout: timedelta = timedelta(days=14)
     log_level: str = "INFO"
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
     cis_batching: bool = True
 
     @classmethod
@@ -91,6 +101,14 @@ class Settings:
                 "SESSION_IDLE_TIMEOUT", _seconds, defaults.session_idle_timeout
             ),
             log_level=read("LOG_LEVEL", _log_level, defaults.log_level),
+            smtp=SmtpSettings(
+                host=read("SMTP_HOST", str, defaults.smtp.host),
+                port=read("SMTP_PORT", _port, defaults.smtp.port),
+                security=read("SMTP_SECURITY", _smtp_security, defaults.smtp.security),
+                username=read("SMTP_USERNAME", str, defaults.smtp.username),
+                password=read("SMTP_PASSWORD", str, defaults.smtp.password),
+                sender=read("MAIL_SENDER", _mail_address, defaults.smtp.sender),
+            ),
             cis_batching=read("CIS_BATCHING", _boolean, defaults.cis_batching),
         )
 
@@ -145,6 +163,21 @@ def _boolean(text: str) -> bool:
     if text.lower() in _FALSE:
         return False
     raise ValueError("not a boolean; use true or false")
+
+
+def _smtp_security(text: str) -> SmtpSecurity:
+    try:
+        return SmtpSecurity(text.lower())
+    except ValueError:
+        choices = ", ".join(security.value for security in SmtpSecurity)
+        raise ValueError(f"not an SMTP security; use one of {choices}") from None
+
+
+def _mail_address(text: str) -> str:
+    _name, address = parseaddr(text)
+    if "@" not in address:
+        raise ValueError("not an e-mail address (like 'Name <no-reply@example.coop>')")
+    return text
 
 
 def _log_level(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
@@ -30,9 +31,10 @@ def free_port() -> int:
 
 
 def test_the_demo_serves_the_demo_logins_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port, simulator_port = free_port(), free_port()
+    port, simulator_port, mail_port = free_port(), free_port(), free_port()
     command = [sys.executable, "-m", "gateway", "demo", "--port", str(port)]
-    command += ["--simulator-port", str(simulator_port), "--data-dir", str(tmp_path / "var")]
+    command += ["--simulator-port", str(simulator_port), "--mail-port", str(mail_port)]
+    command += ["--data-dir", str(tmp_path / "var")]
     with (tmp_path / "demo.log").open("w") as log:
         demo = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=log, text=True)
     try:
@@ -46,6 +48,9 @@ def test_the_demo_serves_the_demo_logins_and_stops_on_ctrl_c(tmp_path: Path) -> 
         assert "errors" not in answer.json()
         accounts = answer.json()["data"]["viewer"]["accounts"]
         assert [account["number"] for account in accounts] == sorted(DEMO_ACCOUNTS)
+        with smtplib.SMTP("127.0.0.1", mail_port, timeout=30) as smtp:
+            smtp.sendmail("gateway@example.coop", ["demo@example.coop"], b"Subject: hi\r\n\r\nhi")
+        assert len(list((tmp_path / "var" / "mail").glob("*.eml"))) == 1
         demo.send_signal(signal.SIGINT)
         assert demo.wait(timeout=30) == 0, (tmp_path / "demo.log").read_text()
     finally:
@@ -54,6 +59,8 @@ def test_the_demo_serves_the_demo_logins_and_stops_on_ctrl_c(tmp_path: Path) -> 
             demo.wait()
     with pytest.raises(httpx.ConnectError):  # the simulator stopped with the demo
         httpx.get(f"http://127.0.0.1:{simulator_port}/_sim/health")
+    with pytest.raises(ConnectionRefusedError):  # and so did the mail sink
+        smtplib.SMTP("127.0.0.1", mail_port, timeout=5)
 
 
 async def test_seeding_is_idempotent_and_for_demo_mode_only(

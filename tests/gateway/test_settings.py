@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.mail import SmtpSecurity, SmtpSettings
 from gateway.settings import Settings, SettingsError
 
 
@@ -37,6 +38,12 @@ def test_every_variable_is_read() -> None:
             "COOP_GATEWAY_SESSION_IDLE_TIMEOUT": "900",
             "COOP_GATEWAY_LOG_LEVEL": "debug",
             "COOP_GATEWAY_CIS_BATCHING": "off",
+            "COOP_GATEWAY_SMTP_HOST": "smtp.example.coop",
+            "COOP_GATEWAY_SMTP_PORT": "587",
+            "COOP_GATEWAY_SMTP_SECURITY": "STARTTLS",
+            "COOP_GATEWAY_SMTP_USERNAME": "gateway",
+            "COOP_GATEWAY_SMTP_PASSWORD": "smtp-secret",
+            "COOP_GATEWAY_MAIL_SENDER": "Custer Prairie <no-reply@example.coop>",
         }
     )
 
@@ -53,6 +60,14 @@ def test_every_variable_is_read() -> None:
         session_idle_timeout=timedelta(minutes=15),
         log_level="DEBUG",
         cis_batching=False,
+        smtp=SmtpSettings(
+            host="smtp.example.coop",
+            port=587,
+            security=SmtpSecurity.STARTTLS,
+            username="gateway",
+            password="smtp-secret",
+            sender="Custer Prairie <no-reply@example.coop>",
+        ),
     )
 
 
