@@ -11,15 +11,18 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     Dialect,
     Enum,
     ForeignKeyConstraint,
+    Index,
     MetaData,
     String,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
@@ -76,10 +79,26 @@ class ClientKind(StrEnum):
     MOBILE = "MOBILE"
 
 
+class TokenScope(StrEnum):
+    READ_ONLY = "READ_ONLY"  # queries only
+    READ_WRITE = "READ_WRITE"  # queries and the mutations a member's scripts may make
+
+
+class OneTimePurpose(StrEnum):
+    PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 - a purpose, not a password
+    EMAIL_CHANGE = "EMAIL_CHANGE"  # proves the member reads the new address
+
+
 def _string_enum(kind: type[StrEnum], name: str) -> Enum:
     # VARCHAR plus a CHECK rather than a PostgreSQL enum type: the same on both databases,
     # and a new member is a constraint change instead of ALTER TYPE.
     return Enum(kind, name=name, native_enum=False, create_constraint=True, length=16)
+
+
+def _user_foreign_key() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["user_id", "cooperative_id"], ["users.id", "users.cooperative_id"], ondelete="CASCADE"
+    )
 
 
 class User(Base):
@@ -96,6 +115,21 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, in PHC string form
     role: Mapped[Role] = mapped_column(_string_enum(Role, "role"))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # A temporary password (sign-up, new staff) logs in once, before this instant, into a
+    # session that may only change it; a login with it clears this.
+    temporary_password_expires_at: Mapped[datetime | None]
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    pass_phrase_hash: Mapped[str | None] = mapped_column(String(255))  # argon2id, like passwords
+    # Failed logins counted within a window that opens at the first of them; five lock.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    failed_logins_since: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    # Two-factor: the TOTP secret, confirmed by a first code; the last step a code was used.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     accounts: Mapped[list[UserAccount]] = relationship(
         back_populates="user",
@@ -104,6 +138,9 @@ class User(Base):
         order_by="UserAccount.account_number",
     )
     sessions: Mapped[list[UserSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    access_tokens: Mapped[list[AccessToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
 
@@ -117,9 +154,7 @@ class UserAccount(Base):
 
     __tablename__ = "user_accounts"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["user_id", "cooperative_id"], ["users.id", "users.cooperative_id"], ondelete="CASCADE"
-        ),
+        _user_foreign_key(),
         # Also the index for "who may see this account?" lookups.
         UniqueConstraint("cooperative_id", "account_number", "user_id"),
     )
@@ -135,11 +170,7 @@ class UserSession(Base):
     """A login: the bearer token's SHA-256 (the token itself is never stored) and its life."""
 
     __tablename__ = "sessions"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["user_id", "cooperative_id"], ["users.id", "users.cooperative_id"], ondelete="CASCADE"
-        ),
-    )
+    __table_args__ = (_user_foreign_key(),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(index=True)
@@ -153,3 +184,76 @@ class UserSession(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class AccessToken(Base):
+    """A personal access token for a member's own scripts: named, scoped, stored as SHA-256."""
+
+    __tablename__ = "access_tokens"
+    __table_args__ = (_user_foreign_key(),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(index=True)
+    cooperative_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[TokenScope] = mapped_column(_string_enum(TokenScope, "scope"))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # None: until revoked
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="access_tokens")
+
+
+class OneTimeToken(Base):
+    """An e-mailed single-use token (password reset, new e-mail address), stored as SHA-256."""
+
+    __tablename__ = "one_time_tokens"
+    __table_args__ = (_user_foreign_key(),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(index=True)
+    cooperative_id: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[OneTimePurpose] = mapped_column(_string_enum(OneTimePurpose, "purpose"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    new_email: Mapped[str | None] = mapped_column(String(320))  # for EMAIL_CHANGE
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class RecoveryCode(Base):
+    """A two-factor recovery code's SHA-256; each logs in once in place of a TOTP code."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (_user_foreign_key(), UniqueConstraint("user_id", "code_hash"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int]
+    cooperative_id: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """A security event or a staff read of member data: who, what, when, from where.
+
+    No foreign keys: the log outlives the users it names. ``detail`` never holds a secret.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_cooperative_id_at", "cooperative_id", "at"),
+        Index("ix_audit_events_cooperative_id_user_id", "cooperative_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utc_now)
+    kind: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int | None]  # the member the event is about
+    actor_user_id: Mapped[int | None]  # who acted, when not the member (staff)
+    account_number: Mapped[str | None] = mapped_column(String(32))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(String(500))

@@ -3,11 +3,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from gateway.store.database import create_engine, schema_is_current
@@ -29,7 +30,45 @@ async def test_upgrade_brings_an_empty_database_to_head(database_url: str) -> No
         assert await schema_is_current(engine) is True
         async with engine.connect() as connection:
             tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
-        assert set(tables) == {"alembic_version", "users", "user_accounts", "sessions"}
+        assert set(tables) == {
+            "alembic_version",
+            "users",
+            "user_accounts",
+            "sessions",
+            "access_tokens",
+            "one_time_tokens",
+            "recovery_codes",
+            "audit_events",
+        }
+    finally:
+        await engine.dispose()
+
+
+async def test_identity_upgrades_a_database_made_by_the_first_migration(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine, "0001")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO users (cooperative_id, email, password_hash, role, created_at)"
+                    " VALUES ('coop', 'old@example.coop', 'hash', 'MEMBER', :now)"
+                ),
+                {"now": datetime(2026, 1, 1, tzinfo=UTC)},
+            )
+        await upgrade(engine)
+        assert await current_revision(engine) == head_revision()
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    text(
+                        "SELECT email, password_hash, must_change_password, failed_logins,"
+                        " pass_phrase_hash, totp_secret FROM users"
+                    )
+                )
+            ).one()
+        # The member keeps their login and password, and is asked for nothing new.
+        assert tuple(row) == ("old@example.coop", "hash", False, 0, None, None)
     finally:
         await engine.dispose()
 
