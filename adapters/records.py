@@ -116,6 +116,13 @@ class Customer:
     home_phone: str | None = None
     day_phone: str | None = None
 
+    @property
+    def display_name(self) -> str:
+        """A business's name, or a person's first and last name."""
+        if self.dba_name:
+            return self.dba_name
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
 
 @dataclass(frozen=True, slots=True)
 class Balance:

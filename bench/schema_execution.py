@@ -23,9 +23,12 @@ from starlette.requests import Request
 from adapters.cis_soap.simulator.backend import SimulatedCis
 from adapters.cis_soap.simulator.demo import FARM_ACCOUNTS, FARM_EMAIL
 from gateway.auth.sessions import Principal, SessionLifetimes
+from gateway.auth.throttle import Throttles
 from gateway.context import RequestContext, Services
 from gateway.cooperatives import load_cooperative
 from gateway.demo import DASHBOARD_QUERY, DEMO_COOPERATIVE_FILE
+from gateway.mail import Mailer
+from gateway.outbox import Outbox
 from gateway.settings import Settings
 from gateway.store.models import Role
 from resolvers.loaders import CisLoaders
@@ -51,14 +54,22 @@ async def best_ms_per_query(
 
 async def main() -> None:
     cis = SimulatedCis(seed=1, members=40)  # the farm and demo customers are always there
+    settings = Settings()
     services = Services(
         cooperative=load_cooperative(DEMO_COOPERATIVE_FILE),
         adapter=cis,
         db=None,  # type: ignore[arg-type]  # never read: the principal is given
-        lifetimes=SessionLifetimes.from_settings(Settings()),
+        lifetimes=SessionLifetimes.from_settings(settings),
+        outbox=Outbox(Mailer(settings.smtp)),  # never used: the dashboard sends no mail
+        throttles=Throttles.per_minute(settings.attempts_per_minute),
     )
     principal = Principal(
-        1, services.cooperative.id, FARM_EMAIL, Role.MEMBER, 1, frozenset(FARM_ACCOUNTS)
+        1,
+        services.cooperative.id,
+        FARM_EMAIL,
+        Role.MEMBER,
+        frozenset(FARM_ACCOUNTS),
+        session_id=1,
     )
     request = Request({"type": "http", "method": "POST", "path": "/graphql", "headers": []})
 

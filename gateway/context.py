@@ -14,8 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 
 from adapters.contract import CisAdapter
+from gateway.auth.audit import Origin
 from gateway.auth.sessions import Principal, SessionLifetimes
+from gateway.auth.throttle import Throttles
 from gateway.cooperatives import Cooperative
+from gateway.outbox import Outbox
 from resolvers.loaders import CisLoaders
 
 
@@ -27,6 +30,8 @@ class Services:
     adapter: CisAdapter
     db: async_sessionmaker[AsyncSession]
     lifetimes: SessionLifetimes
+    outbox: Outbox  # e-mail to members, sent in the background
+    throttles: Throttles  # per client address, shared by the gateway's co-ops
     cis_batching: bool = True  # False: one CIS call per key (``COOP_GATEWAY_CIS_BATCHING``)
 
 
@@ -42,3 +47,11 @@ class RequestContext:
     @property
     def cooperative(self) -> Cooperative:
         return self.services.cooperative
+
+    @property
+    def origin(self) -> Origin:
+        client = self.request.client
+        return Origin(
+            client_address=None if client is None else client.host,
+            user_agent=self.request.headers.get("user-agent"),
+        )

@@ -10,6 +10,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -73,6 +74,11 @@ class Cooperative:
     host_names: tuple[str, ...]  # lowercased; requests for these hosts are routed here
     offices: tuple[Office, ...]
     cis: CisConnection
+    portal_url: str  # where members log in; e-mails link to it
+
+    def local_time_text(self, at: datetime) -> str:
+        """An instant as members read it: "March 3, 2026 at 4:05 PM CST"."""
+        return at.astimezone(self.time_zone).strftime("%B %-d, %Y at %-I:%M %p %Z")
 
     def cis_settings(self) -> SoapAdapterSettings:
         cis = self.cis
@@ -98,14 +104,18 @@ def load_cooperative(path: Path | str, environ: Mapping[str, str] | None = None)
     except tomllib.TOMLDecodeError as error:
         raise CooperativeError(f"{path}: not valid TOML: {error}") from None
     top = _Table(data, path, "")
-    top.allow_only("id", "name", "time_zone", "host_names", "offices", "cis")
+    top.allow_only("id", "name", "time_zone", "host_names", "offices", "cis", "portal_url")
+    host_names = tuple(name.lower() for name in top.host_names("host_names"))
     cooperative = Cooperative(
         id=top.slug("id"),
         name=top.text("name"),
         time_zone=top.time_zone("time_zone"),
-        host_names=tuple(name.lower() for name in top.host_names("host_names")),
+        host_names=host_names,
         offices=tuple(_office(table) for table in top.tables("offices")),
         cis=_cis_connection(top.table("cis"), os.environ if environ is None else environ),
+        portal_url=(
+            top.text("portal_url") if "portal_url" in top.data else f"https://{host_names[0]}/"
+        ),
     )
     try:
         cooperative.cis_settings()

@@ -24,7 +24,8 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.schema import BaseSchema
 
-from gateway.auth.sessions import Principal, authenticate
+from gateway.auth.bearer import authenticate
+from gateway.auth.sessions import Principal
 from gateway.context import RequestContext, Services
 from gateway.runtime import UnknownCooperative, gateway_of
 from resolvers.loaders import CisLoaders

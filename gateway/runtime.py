@@ -18,8 +18,11 @@ from starlette.requests import HTTPConnection
 
 from adapters.cis_soap.adapter import SoapCisAdapter
 from gateway.auth.sessions import SessionLifetimes
+from gateway.auth.throttle import Throttles
 from gateway.context import Services
 from gateway.cooperatives import Cooperatives
+from gateway.mail import Mailer
+from gateway.outbox import Outbox
 from gateway.settings import Settings
 from gateway.store.database import create_engine, session_factory
 from gateway.store.migrate import current_revision, head_revision
@@ -86,13 +89,22 @@ async def start_gateway(settings: Settings, cooperatives: Cooperatives) -> Async
         await check_schema(engine)
         db = session_factory(engine)
         lifetimes = SessionLifetimes.from_settings(settings)
+        outbox = Outbox(Mailer(settings.smtp))
+        stack.push_async_callback(outbox.drain)
+        throttles = Throttles.per_minute(settings.attempts_per_minute)
         services: dict[str, Services] = {}
         for cooperative in cooperatives.by_id.values():
             # Loads the WSDL: a synchronous moment, once per co-op, before serving.
             adapter = SoapCisAdapter.create(cooperative.cis_settings())
             stack.push_async_callback(adapter.aclose)
             services[cooperative.id] = Services(
-                cooperative, adapter, db, lifetimes, cis_batching=settings.cis_batching
+                cooperative,
+                adapter,
+                db,
+                lifetimes,
+                outbox,
+                throttles,
+                cis_batching=settings.cis_batching,
             )
         logger.info("serving co-ops %s", ", ".join(services))
         # What start-up built (modules, schema, WSDLs) lives as long as the process: out of

@@ -44,6 +44,7 @@ class Settings:
     | `COOP_GATEWAY_SESSION_TTL_WEB` | `43200` (12 hours) | Seconds a browser session lasts at most |
     | `COOP_GATEWAY_SESSION_TTL_MOBILE` | `7776000` (90 days) | Seconds a mobile-app session lasts at most |
     | `COOP_GATEWAY_SESSION_IDLE_TIMEOUT` | `1209600` (14 days) | Seconds of disuse after which any session ends |
+    | `COOP_GATEWAY_ATTEMPTS_PER_MINUTE` | `30` | Logins, sign-ups and password resets each allowed per client address per minute (per process) |
     | `COOP_GATEWAY_LOG_LEVEL` | `INFO` | `DEBUG`, `INFO`, `WARNING`, `ERROR` or `CRITICAL` |
     | `COOP_GATEWAY_SMTP_HOST` | `127.0.0.1` | SMTP server for e-mail to members |
     | `COOP_GATEWAY_SMTP_PORT` | `8025` (the demo's mail sink) | Its port: usually 587 with `starttls`, 465 with `tls` |
@@ -66,6 +67,7 @@ class Settings:
     session_ttl_web: timedelta = timedelta(hours=12)
     session_ttl_mobile: timedelta = timedelta(days=90)
     session_idle_timeout: timedelta = timedelta(days=14)
+    attempts_per_minute: int = 30
     log_level: str = "INFO"
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     cis_batching: bool = True
@@ -101,6 +103,9 @@ class Settings:
                 "SESSION_IDLE_TIMEOUT", _seconds, defaults.session_idle_timeout
             ),
             log_level=read("LOG_LEVEL", _log_level, defaults.log_level),
+            attempts_per_minute=read(
+                "ATTEMPTS_PER_MINUTE", _positive_int, defaults.attempts_per_minute
+            ),
             smtp=SmtpSettings(
                 host=read("SMTP_HOST", str, defaults.smtp.host),
                 port=read("SMTP_PORT", _port, defaults.smtp.port),

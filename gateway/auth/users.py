@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,9 +31,15 @@ async def create_user(
     password: str,
     role: Role,
     account_numbers: Iterable[str] = (),
+    *,
+    must_change_password: bool = False,
+    temporary_password_expires_at: datetime | None = None,
 ) -> int:
     """Creates a user of the co-op and returns its id; raises `UserExists`, or ValueError for an
-    address without ``@`` or an empty password."""
+    address without ``@`` or an empty password.
+
+    A temporary ``password`` (new staff) comes with ``must_change_password`` and the instant
+    its first login must happen before."""
     email = normalize_email(email)
     if "@" not in email.strip("@"):
         raise ValueError("not an e-mail address")
@@ -43,6 +50,8 @@ async def create_user(
         email=email,
         password_hash=await hash_password(password),
         role=role,
+        must_change_password=must_change_password,
+        temporary_password_expires_at=temporary_password_expires_at,
         accounts=[UserAccount(account_number=number) for number in sorted(set(account_numbers))],
     )
     try:

@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.cis_soap.simulator.demo import DEMO_ACCOUNTS, DEMO_EMAIL
 from gateway.app import create_app
-from gateway.auth.sessions import SessionLifetimes, login
+from gateway.auth.audit import Origin
+from gateway.auth.login import LoginAttempt, login
 from gateway.auth.users import create_user
 from gateway.graphql_view import MAX_REQUEST_BYTES
 from gateway.runtime import DatabaseNotReady
 from gateway.settings import Settings
-from gateway.store.models import ClientKind, Role, utc_now
+from gateway.store.models import Role, utc_now
 from tests.gateway.live_gateway import (
     SECOND_COOP_HOST,
     SECOND_COOP_ID,
@@ -27,6 +28,7 @@ from tests.gateway.live_gateway import (
     graphql,
     log_in,
 )
+from tests.schema.harness import make_services
 
 PASSWORD = "correct horse battery staple"
 FIRST_OFFICE = "Broken Bow Headquarters"  # the demo co-op's first office
@@ -90,17 +92,9 @@ async def test_a_bad_token_is_anonymous(
 async def test_an_expired_token_is_anonymous(
     gateway: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], member: str
 ) -> None:
-    lifetimes = SessionLifetimes.from_settings(Settings())
-    issued = await login(
-        sessions,
-        "custer-prairie",
-        member,
-        PASSWORD,
-        client_kind=ClientKind.WEB,
-        user_agent=None,
-        lifetimes=lifetimes,
-        now=utc_now() - lifetimes.web - timedelta(seconds=1),
-    )
+    services = make_services(None, sessions)
+    long_ago = utc_now() - services.lifetimes.web - timedelta(seconds=1)
+    issued = await login(services, LoginAttempt(member, PASSWORD), Origin(None), long_ago)
     assert issued is not None
     assert error_codes(await graphql(gateway, VIEWER, token=issued.token)) == ["UNAUTHENTICATED"]
 

@@ -7,9 +7,6 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
@@ -17,9 +14,9 @@ import pytest
 from gateway.mail import Mailer, MailError, SmtpSettings, compose
 from gateway.mail_sink import start_sink
 from gateway.settings import Settings, SettingsError
+from tests.gateway.mailbox import SENDER, saved
 from tests.simulator_process import REPO
 
-SENDER = "Custer Prairie Electric <no-reply@example.coop>"
 VALUES = {"cooperative": "Custer <Prairie> & Co", "server": "smtp:25", "sent_at": "now"}
 
 
@@ -31,15 +28,6 @@ async def sink(tmp_path: Path) -> AsyncIterator[tuple[Mailer, Path, list[str]]]:
     port = server.sockets[0].getsockname()[1]
     async with server:
         yield Mailer(SmtpSettings(port=port, sender=SENDER)), folder, notices
-
-
-def saved(folder: Path) -> list[EmailMessage]:
-    messages = []
-    for path in sorted(folder.glob("*.eml")):
-        message = message_from_bytes(path.read_bytes(), policy=default_policy)
-        assert isinstance(message, EmailMessage)
-        messages.append(message)
-    return messages
 
 
 async def test_a_message_has_a_text_and_an_html_part_and_arrives(

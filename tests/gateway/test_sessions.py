@@ -4,6 +4,7 @@ import hashlib
 import logging
 import statistics
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,18 +12,15 @@ from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.auth.audit import Origin
+from gateway.auth.bearer import authenticate
+from gateway.auth.login import LoginAttempt, login
 from gateway.auth.passwords import PARAMETERS, verify_password
-from gateway.auth.sessions import (
-    IssuedSession,
-    Principal,
-    SessionLifetimes,
-    authenticate,
-    login,
-    logout,
-)
+from gateway.auth.sessions import IssuedSession, Principal, SessionLifetimes, logout
 from gateway.auth.users import create_user
 from gateway.settings import Settings
 from gateway.store.models import ClientKind, Role, User, UserSession
+from tests.schema.harness import demo_cooperative, make_services
 
 Database = async_sessionmaker[AsyncSession]
 
@@ -50,15 +48,10 @@ async def log_in(
     lifetimes: SessionLifetimes = LIFETIMES,
     now: datetime = T0,
 ) -> IssuedSession | None:
+    cooperative = replace(demo_cooperative(), id=cooperative_id)
+    services = make_services(None, db, cooperative=cooperative, lifetimes=lifetimes)
     return await login(
-        db,
-        cooperative_id,
-        email,
-        password,
-        client_kind=kind,
-        user_agent="pytest",
-        lifetimes=lifetimes,
-        now=now,
+        services, LoginAttempt(email, password, client_kind=kind), Origin(None, "pytest"), now
     )
 
 
@@ -115,7 +108,7 @@ async def test_only_the_token_hash_is_stored(sessions: Database, member_id: int)
     assert (row.created_at, row.last_used_at, row.revoked_at) == (T0, T0, None)
     assert row.user_agent == "pytest"
     assert issued.token not in repr(issued)
-    assert "token" not in repr(issued)
+    assert "token=" not in repr(issued)
 
 
 @pytest.mark.parametrize(
@@ -271,13 +264,10 @@ async def stored_hash(db: Database, email: str) -> str:
 
 async def test_a_long_user_agent_is_cut_to_fit(sessions: Database, member_id: int) -> None:
     issued = await login(
-        sessions,
-        COOP,
-        "demo@example.coop",
-        PASSWORD,
-        client_kind=ClientKind.WEB,
-        user_agent="Mozilla/5.0 " + "x" * 2000,
-        lifetimes=LIFETIMES,
+        make_services(None, sessions),
+        LoginAttempt("demo@example.coop", PASSWORD),
+        Origin(None, "Mozilla/5.0 " + "x" * 2000),
+        T0,
     )
     assert issued is not None
     row = await stored_session(sessions, issued.principal.session_id)
@@ -331,8 +321,8 @@ async def test_no_token_password_or_hash_is_logged(
 
     token_hash = hashlib.sha256(issued.token.encode()).hexdigest()
     secrets = (PASSWORD, "a-wrong-secret", issued.token, token_hash, "$argon2")
-    assert "logged in" in caplog.text
+    assert "audit LOGIN " in caplog.text
     assert "logged out" in caplog.text
-    assert "failed login" in caplog.text
+    assert "audit LOGIN_FAILED " in caplog.text
     for secret in secrets:
         assert secret not in caplog.text

@@ -14,12 +14,18 @@ from starlette.requests import Request
 
 from adapters.cis_soap.simulator.demo import DEMO_ACCOUNTS, DEMO_EMAIL, FARM_ACCOUNTS, FARM_EMAIL
 from adapters.contract import CisAdapter
-from gateway.auth.sessions import SessionLifetimes, authenticate, login
+from gateway.auth.audit import Origin
+from gateway.auth.bearer import authenticate
+from gateway.auth.login import LoginAttempt, login
+from gateway.auth.sessions import SessionLifetimes
+from gateway.auth.throttle import Throttles
 from gateway.auth.users import create_user
 from gateway.context import RequestContext, Services
 from gateway.cooperatives import Cooperative, load_cooperative
+from gateway.mail import Mailer, SmtpSettings
+from gateway.outbox import Outbox
 from gateway.settings import Settings
-from gateway.store.models import ClientKind, Role
+from gateway.store.models import Role
 from resolvers.loaders import CisLoaders
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,13 +64,10 @@ class Gateway:
     async def log_in(self, email: str) -> str:
         if email not in self.tokens:
             issued = await login(
-                self.services.db,
-                self.services.cooperative.id,
-                email,
-                PASSWORD,
-                client_kind=ClientKind.WEB,
-                user_agent="schema-tests",
-                lifetimes=LIFETIMES,
+                self.services,
+                LoginAttempt(email, PASSWORD),
+                Origin("127.0.0.1", "schema-tests"),
+                datetime.now(UTC),
             )
             assert issued is not None
             self.tokens[email] = issued.token
@@ -93,11 +96,30 @@ class Gateway:
         return await self.schema.execute(query, variable_values=variables, context_value=context)
 
 
+def make_services(
+    adapter: CisAdapter | None,
+    db: async_sessionmaker[AsyncSession],
+    *,
+    cooperative: Cooperative | None = None,
+    smtp: SmtpSettings | None = None,
+    lifetimes: SessionLifetimes = LIFETIMES,
+) -> Services:
+    """A co-op's services as the app builds them; mail goes to ``smtp`` (by default a port
+    nothing listens on: sending fails and is logged)."""
+    return Services(
+        cooperative=cooperative or demo_cooperative(),
+        adapter=adapter,  # type: ignore[arg-type]  # None: a test that reads no CIS
+        db=db,
+        lifetimes=lifetimes,
+        outbox=Outbox(Mailer(smtp or SmtpSettings(port=9))),
+        throttles=Throttles.per_minute(Settings().attempts_per_minute),
+    )
+
+
 def make_gateway(
     schema: strawberry.Schema, adapter: CisAdapter, db: async_sessionmaker[AsyncSession]
 ) -> Gateway:
-    services = Services(cooperative=demo_cooperative(), adapter=adapter, db=db, lifetimes=LIFETIMES)
-    return Gateway(schema=schema, services=services, tokens={})
+    return Gateway(schema=schema, services=make_services(adapter, db), tokens={})
 
 
 def codes(result: strawberry.types.ExecutionResult) -> dict[str, str]:

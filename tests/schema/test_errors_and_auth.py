@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from adapters.cis_soap.simulator.demo import DEMO_ACCOUNTS, DEMO_EMAIL, FARM_EMAIL
-from gateway.auth.sessions import authenticate
+from gateway.auth.bearer import authenticate
 from tests.resolvers.counting import CountingCis
 
 from .harness import LIFETIMES, PASSWORD, Gateway, codes

@@ -1,0 +1,218 @@
+"""Signing up the SmartHub way, and linking more accounts to a login.
+
+A member proves they hold an account with its number, the account holder's last name (or
+business name) and the ZIP code of its service address, all checked against the CIS. Sign-up
+e-mails a temporary password. Its answer is the same whatever happened, after the same work
+(the same CIS reads, database read and password hash), so it tells nobody whether an account
+number or an address is known; what did happen goes to the audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.contract import CisAdapter
+from adapters.records import Customer, ServiceLocation
+from gateway.auth.audit import AuditKind, Origin, record
+from gateway.auth.passwords import hash_password
+from gateway.auth.sessions import Principal, linked_account_numbers
+from gateway.auth.users import normalize_email
+from gateway.context import Services
+from gateway.store.models import Role, User, UserAccount
+
+TEMPORARY_PASSWORD_LIFETIME = timedelta(hours=24)
+_TEMPORARY_PASSWORD_LENGTH = 16  # ~93 bits from the alphabet below
+# No look-alikes (0/O, 1/l/I), so it can be read off a phone and typed on another device.
+_TEMPORARY_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+_UNKNOWN_CUSTOMER = "-"  # asked for when the account is unknown, so the CIS work is the same
+_NOT_LETTERS = re.compile(r"[^\w]+")
+
+
+@dataclass(frozen=True, slots=True)
+class AccountProof:
+    """What a member knows of an account: its number, holder's last or business name, ZIP."""
+
+    account_number: str
+    holder_name: str
+    postal_code: str
+
+
+def new_temporary_password() -> str:
+    return "".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(_TEMPORARY_PASSWORD_LENGTH))
+
+
+async def proof_holds(adapter: CisAdapter, proof: AccountProof) -> bool:
+    """Whether the CIS's account, customer and service addresses match the proof."""
+    number = proof.account_number
+    accounts, locations = await asyncio.gather(
+        adapter.get_accounts([number]), adapter.get_service_locations([number])
+    )
+    account = accounts.get(number)
+    customer_id = _UNKNOWN_CUSTOMER if account is None else account.customer_id
+    customer = (await adapter.get_customers([customer_id])).get(customer_id)
+    if account is None or customer is None:
+        return False
+    return _name_matches(customer, proof.holder_name) & _zip_matches(
+        locations.get(number, ()), proof.postal_code
+    )
+
+
+async def register(
+    services: Services, proof: AccountProof, email: str, origin: Origin, now: datetime
+) -> None:
+    """Creates the login (or renews an unused temporary password) and e-mails it, when the
+    proof holds; tells an existing login's owner that someone tried. Returns the same way
+    in every case."""
+    email = normalize_email(email)
+    cooperative_id = services.cooperative.id
+    temporary_password = new_temporary_password()
+    password_hash, holds = await asyncio.gather(
+        hash_password(temporary_password), proof_holds(services.adapter, proof)
+    )
+    async with services.db.begin() as session:
+        user = await session.scalar(
+            select(User).where(User.cooperative_id == cooperative_id, User.email == email)
+        )
+        audit = _Audit(session, cooperative_id, origin, now, proof.account_number)
+        if not holds:
+            audit(AuditKind.REGISTRATION_REFUSED, user, "account details do not match")
+            return
+        if user is not None and not (user.role is Role.MEMBER and user.must_change_password):
+            audit(AuditKind.REGISTRATION_REFUSED, user, "the address already has a login")
+            services.outbox.post("already-registered", email, _values(services))
+            return
+        if user is None:
+            user = User(cooperative_id=cooperative_id, email=email, role=Role.MEMBER)
+            session.add(user)
+        user.password_hash = password_hash
+        user.must_change_password = True
+        user.temporary_password_expires_at = now + TEMPORARY_PASSWORD_LIFETIME
+        await session.flush()
+        await link(session, user, proof.account_number)
+        audit(AuditKind.REGISTERED, user, None)
+    services.outbox.post(
+        "welcome",
+        email,
+        {
+            **_values(services),
+            "temporary_password": temporary_password,
+            "expires_at": services.cooperative.local_time_text(now + TEMPORARY_PASSWORD_LIFETIME),
+            "account_hint": f"account ending in {proof.account_number[-4:]}",
+        },
+    )
+
+
+class AccountNotProven(ValueError):
+    """The account details given do not match an account (no more is said)."""
+
+
+async def link_account(
+    services: Services, principal: Principal, proof: AccountProof, origin: Origin, now: datetime
+) -> frozenset[str]:
+    """Links another account to the principal's login, proven like sign-up; the login's
+    account numbers after it."""
+    holds = await proof_holds(services.adapter, proof)
+    async with services.db.begin() as session:
+        audit = _Audit(session, services.cooperative.id, origin, now, proof.account_number)
+        user = await session.get(User, principal.user_id)
+        if user is None or not holds:
+            audit(AuditKind.REGISTRATION_REFUSED, user, "link: account details do not match")
+            raise AccountNotProven("those details do not match an account")
+        if await link(session, user, proof.account_number):
+            audit(AuditKind.ACCOUNT_LINKED, user, None)
+        return await linked_account_numbers(session, user.id, user.cooperative_id)
+
+
+async def unlink_account(
+    services: Services, principal: Principal, account_number: str, origin: Origin, now: datetime
+) -> frozenset[str]:
+    """Removes one of the login's accounts; a login keeps at least one."""
+    if account_number not in principal.account_numbers:
+        raise AccountNotProven(f"no account {account_number} is linked to this login")
+    if len(principal.account_numbers) == 1:
+        raise AccountNotProven("a login keeps at least one account")
+    async with services.db.begin() as session:
+        await session.execute(
+            delete(UserAccount).where(
+                UserAccount.user_id == principal.user_id,
+                UserAccount.account_number == account_number,
+            )
+        )
+        audit = _Audit(session, services.cooperative.id, origin, now, account_number)
+        audit(AuditKind.ACCOUNT_UNLINKED, await session.get(User, principal.user_id), None)
+        return await linked_account_numbers(session, principal.user_id, principal.cooperative_id)
+
+
+async def link(session: AsyncSession, user: User, account_number: str) -> bool:
+    """Links the account to the user unless it already is; whether it was new."""
+    key = (user.id, account_number)
+    if await session.get(UserAccount, key) is not None:
+        return False
+    session.add(
+        UserAccount(
+            user_id=user.id, account_number=account_number, cooperative_id=user.cooperative_id
+        )
+    )
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Audit:
+    session: AsyncSession
+    cooperative_id: str
+    origin: Origin
+    at: datetime
+    account_number: str
+
+    def __call__(self, kind: AuditKind, user: User | None, detail: str | None) -> None:
+        record(
+            self.session,
+            self.cooperative_id,
+            kind,
+            self.origin,
+            at=self.at,
+            user_id=None if user is None else user.id,
+            account_number=self.account_number,
+            detail=detail,
+        )
+
+
+def _values(services: Services) -> dict[str, str]:
+    cooperative = services.cooperative
+    return {"cooperative": cooperative.name, "portal_url": cooperative.portal_url}
+
+
+def _name_matches(customer: Customer, given: str) -> bool:
+    wanted = _comparable(given)
+    names = (customer.last_name, customer.dba_name or "")
+    # Both compared, always: the time taken does not say which one matched.
+    return bool(wanted) & any([_same(_comparable(name), wanted) for name in names])
+
+
+def _zip_matches(locations: tuple[ServiceLocation, ...], given: str) -> bool:
+    wanted = given.strip()[:5]
+    zips = [location.service_address.postal_code.strip()[:5] for location in locations]
+    return (
+        len(wanted) == 5
+        and wanted.isdigit()
+        and any([_same(zip_code, wanted) for zip_code in zips])
+    )
+
+
+def _same(stored: str, given: str) -> bool:
+    return secrets.compare_digest(stored.encode(), given.encode())
+
+
+def _comparable(name: str) -> str:
+    """Case, accents, spaces and punctuation aside: "O'Brien " is "obrien"."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _NOT_LETTERS.sub("", letters)
