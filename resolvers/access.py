@@ -3,6 +3,10 @@
 Members reach only the accounts linked to their login; a number that is not theirs is
 NOT_FOUND, exactly like one that does not exist, so members learn nothing about others.
 Staff read any account of their co-op.
+
+A session opened with a temporary password may only change it (and log out): everything
+else answers FORBIDDEN until then. A read-only access token may not mutate, and no access
+token may manage credentials: those need a login session.
 """
 
 from __future__ import annotations
@@ -12,11 +16,37 @@ from gateway.context import RequestContext
 from gateway.store.models import Role
 from schema.errors import Forbidden, NotFound, Unauthenticated
 
+MUST_CHANGE_PASSWORD = "change the temporary password first (changePassword)"  # noqa: S105
+
 
 def signed_in(context: RequestContext) -> Principal:
+    principal = any_login(context)
+    if principal.must_change_password:
+        raise Forbidden(MUST_CHANGE_PASSWORD)
+    return principal
+
+
+def any_login(context: RequestContext) -> Principal:
+    """The principal, even one that must change its temporary password first."""
     if context.principal is None:
         raise Unauthenticated()
     return context.principal
+
+
+def may_write(context: RequestContext) -> Principal:
+    """A principal allowed to change things: not through a read-only access token."""
+    principal = signed_in(context)
+    if principal.read_only:
+        raise Forbidden("this access token is read-only")
+    return principal
+
+
+def login_session(context: RequestContext, *, allow_temporary: bool = False) -> Principal:
+    """A principal that logged in with its password, for managing credentials."""
+    principal = any_login(context) if allow_temporary else signed_in(context)
+    if principal.session_id is None:
+        raise Forbidden("access tokens cannot manage credentials: log in")
+    return principal
 
 
 def staff(context: RequestContext) -> Principal:

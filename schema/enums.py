@@ -9,7 +9,7 @@ import strawberry
 
 from adapters import records
 from gateway.cooperatives import OfficeKind
-from gateway.store.models import ClientKind
+from gateway.store.models import ClientKind, TokenScope
 
 AccountStatus = records.AccountStatus
 PowerStatus = records.PowerStatus
@@ -32,6 +32,7 @@ for _enum in (
     PaymentChannel,
     OfficeKind,
     ClientKind,
+    TokenScope,
 ):
     strawberry.enum(_enum)
 strawberry.enum(OutageEventStatus, name="OutageEventStatus")
@@ -48,4 +49,5 @@ __all__ = [
     "ReadingQuality",
     "ServiceStatus",
     "TenderType",
+    "TokenScope",
 ]

@@ -13,6 +13,8 @@ class ErrorCode(enum.StrEnum):
     NOT_FOUND = "NOT_FOUND"
     BAD_USER_INPUT = "BAD_USER_INPUT"
     CIS_UNAVAILABLE = "CIS_UNAVAILABLE"
+    RATE_LIMITED = "RATE_LIMITED"
+    TWO_FACTOR_REQUIRED = "TWO_FACTOR_REQUIRED"
     INTERNAL = "INTERNAL"
 
 
@@ -48,4 +50,20 @@ class CisUnavailableError(CodedError):
     code = ErrorCode.CIS_UNAVAILABLE
 
     def __init__(self, message: str = "the co-op's billing system is not answering") -> None:
+        super().__init__(message)
+
+
+class RateLimited(CodedError):
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, message: str = "too many attempts from this address: wait a minute") -> None:
+        super().__init__(message)
+
+
+class TwoFactorRequiredError(CodedError):
+    code = ErrorCode.TWO_FACTOR_REQUIRED
+
+    def __init__(
+        self, message: str = "enter the code from your authenticator app (or a recovery code)"
+    ) -> None:
         super().__init__(message)

@@ -6,15 +6,16 @@ from decimal import Decimal
 
 import strawberry
 
-from adapters import records
 from gateway.auth.sessions import Principal
-from resolvers.access import readable_account
+from resolvers.access import readable_account, signed_in
 from schema.account import Account
 from schema.account_loading import account_or_not_found, load_accounts
-from schema.errors import NotFound
+from schema.errors import Forbidden, NotFound
 from schema.fields import field
 from schema.info import GatewayInfo
+from schema.profile import Profile, first_customer, profile
 from schema.scalars import Money
+from schema.security import Security, security_of
 
 
 @strawberry.type
@@ -32,13 +33,8 @@ class Member:
 
     @field("The name on the CIS customer of the member's first account.")
     async def name(self, info: GatewayInfo) -> str | None:
-        loaders = info.context.loaders
-        accounts = await loaders.accounts.load_many(self.account_numbers)
-        known = next((account for account in accounts if account is not None), None)
-        if known is None:
-            return None
-        customer = await loaders.customers.load(known.customer_id)
-        return None if customer is None else customer_name(customer)
+        customer = await first_customer(info, self.account_numbers)
+        return None if customer is None else customer.display_name
 
     @field("Every account linked to the member, by number.")
     async def accounts(self, info: GatewayInfo) -> list[Account] | None:
@@ -50,16 +46,20 @@ class Member:
         totals = (account.balance.total for account in accounts if account is not None)
         return Money(sum(totals, Decimal(0)))
 
+    profile: Profile | None = strawberry.field(
+        resolver=profile,
+        description="Contact details as the CIS holds them (of the first account's customer).",
+    )
+
+    @field("The login's own security settings; only its member sees them.")
+    async def security(self, info: GatewayInfo) -> Security | None:
+        if signed_in(info.context).email != self.email:
+            raise Forbidden("only the member sees their own security settings")
+        return await security_of(info.context)
+
     @field("One of the member's accounts; NOT_FOUND for any other.")
     async def account(self, info: GatewayInfo, number: str) -> Account | None:
         if number not in self.account_numbers:
             raise NotFound(f"no account {number}")
         readable_account(info.context, number)
         return await account_or_not_found(info, number)
-
-
-def customer_name(customer: records.Customer) -> str:
-    """A business's name, or a person's first and last name."""
-    if customer.dba_name:
-        return customer.dba_name
-    return " ".join(part for part in (customer.first_name, customer.last_name) if part)

@@ -1,9 +1,10 @@
 """The schema's entry points, and ``build_schema()``, which puts it together.
 
 Every entry point checks who is asking (``resolvers.access``) before it loads anything:
-``viewer`` needs a login, ``account`` and ``member`` are for staff, ``node`` applies the
-rules of the object it finds, ``outages`` needs a login, and ``offices`` is public (the
-co-op's addresses and hours, as on its web site).
+``viewer`` needs a login, ``account``, ``member`` and ``auditEvents`` are for staff, ``node``
+applies the rules of the object it finds, ``outages`` needs a login, and ``offices`` is public
+(the co-op's addresses and hours, as on its web site). Every staff read of a member's account
+or login is written to the audit log (``resolvers.audit``) before its CIS data is loaded.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.auth.users import normalize_email
-from resolvers.access import readable_account, signed_in, staff
+from resolvers.access import is_staff, readable_account, signed_in, staff
+from resolvers.audit import DEFAULT_AUDIT_PAGE_SIZE, audit_events, audit_staff_read
 from resolvers.members import linked_accounts
 from resolvers.offices import nearest
 from schema.account import ACCOUNT_TYPE, Account
 from schema.account_loading import account_or_not_found
-from schema.auth import AuthMutations
-from schema.errors import BadUserInput, NotFound
+from schema.audit import AuditEvent
+from schema.connections import Connection
+from schema.errors import BadUserInput, Forbidden, NotFound
 from schema.extensions import (
     ErrorPolicy,
     IntrospectionPolicy,
@@ -34,6 +37,7 @@ from schema.fields import field
 from schema.info import GatewayInfo
 from schema.limits import QueryCostLimits
 from schema.member import Member
+from schema.mutation import Mutation
 from schema.node import Node, parse_global_id
 from schema.offices import NearInput, Office
 from schema.outages import OUTAGE_TYPE, Outage
@@ -52,6 +56,7 @@ class Query:
     @field("Staff only: any account of the co-op.")
     async def account(self, info: GatewayInfo, number: str) -> Account | None:
         staff(info.context)
+        await audit_staff_read(info.context, account_number=number)
         return await account_or_not_found(info, number)
 
     @field("Staff only: a member by login e-mail.")
@@ -60,14 +65,18 @@ class Query:
         numbers = await linked_accounts(info.context, email)
         if numbers is None:
             raise NotFound("no member with that e-mail address")
+        await audit_staff_read(info.context, member_email=email)
         return Member.of(normalize_email(email), numbers)
 
     @field("An object by global id, if the request may read it.")
     async def node(self, info: GatewayInfo, id: strawberry.ID) -> Node | None:
-        signed_in(info.context)
+        principal = signed_in(info.context)
         type_name, key = parse_global_id(id)
         if type_name == ACCOUNT_TYPE:
-            return await account_or_not_found(info, readable_account(info.context, key))
+            number = readable_account(info.context, key)
+            if number not in principal.account_numbers:  # so a staff read: members read theirs
+                await audit_staff_read(info.context, account_number=number)
+            return await account_or_not_found(info, number)
         if type_name == OUTAGE_TYPE:
             event = await info.context.loaders.outages.load(key)
             if event is not None:
@@ -92,6 +101,35 @@ class Query:
             for event in feed.events
             if not (active_only and event.start_time > context.received_at)
         ]
+
+    @field(
+        "Staff only: the co-op's audit log (security events, staff reads of member data),"
+        " newest first. `memberEmail` matches events about that login or any account linked"
+        " to it; `kind` is an event kind such as STAFF_READ; `first` is 1 to 200."
+    )
+    async def audit_events(
+        self,
+        info: GatewayInfo,
+        kind: str | None = None,
+        member_email: str | None = None,
+        account_number: str | None = None,
+        first: int | None = DEFAULT_AUDIT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> Connection[AuditEvent] | None:
+        context = info.context
+        signed_in(context)
+        if not is_staff(context):
+            raise Forbidden("only co-op staff may read the audit log")
+        page = await audit_events(
+            context,
+            kind=kind,
+            member_email=member_email,
+            account_number=account_number,
+            first=DEFAULT_AUDIT_PAGE_SIZE if first is None else first,
+            after=after,
+        )
+        zone = context.cooperative.time_zone
+        return Connection[AuditEvent].from_page(page, lambda row: AuditEvent.from_row(row, zone))
 
     @field(
         "The co-op's offices and payment drop boxes, nearest to `near` first (else in the"
@@ -125,7 +163,7 @@ class GatewaySchema(strawberry.Schema):
 def build_schema() -> strawberry.Schema:
     return GatewaySchema(
         query=Query,
-        mutation=AuthMutations,
+        mutation=Mutation,
         types=[Account, Outage],
         config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[

@@ -1,0 +1,15 @@
+"""The schema's mutations, one class per concern, put together into ``Mutation``."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.auth import AuthMutations
+from schema.credentials import CredentialMutations
+from schema.profile import ProfileMutations
+from schema.security import SecurityMutations
+
+
+@strawberry.type
+class Mutation(AuthMutations, CredentialMutations, SecurityMutations, ProfileMutations):
+    pass

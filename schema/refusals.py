@@ -1,0 +1,20 @@
+"""The identity flows' refusals, as the client sees them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from gateway.auth.credentials import CredentialRefused
+from gateway.auth.password_policy import WeakPassword
+from gateway.auth.registration import AccountNotProven
+from schema.errors import BadUserInput
+
+
+@contextmanager
+def refusals_as_bad_input() -> Iterator[None]:
+    """The flows' refusals are the client's to fix: BAD_USER_INPUT with their message."""
+    try:
+        yield
+    except (WeakPassword, CredentialRefused, AccountNotProven) as error:
+        raise BadUserInput(str(error)) from None
