@@ -219,7 +219,7 @@ def _run_users(parser: argparse.ArgumentParser, args: argparse.Namespace) -> NoR
 async def _create_staff(command: str, url: str, cooperative: Cooperative, email: str) -> int:
     from datetime import UTC, datetime
 
-    from gateway.auth.registration import TEMPORARY_PASSWORD_LIFETIME, new_temporary_password
+    from gateway.auth.passwords import TEMPORARY_PASSWORD_LIFETIME, new_temporary_password
     from gateway.auth.users import create_user, normalize_email
     from gateway.store.database import create_engine, schema_is_current, session_factory
     from gateway.store.models import Role

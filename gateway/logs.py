@@ -12,8 +12,17 @@ from typing import Any
 # Loggers held at WARNING whatever the gateway's level: at DEBUG they print what must not
 # reach a log. aiosqlite and SQLAlchemy's engine print statements with their parameters
 # (password and token hashes); zeep and httpx print SOAP envelopes and URLs, and each
-# envelope carries the CIS credentials in its header.
-QUIET_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "zeep", "httpx", "httpcore")
+# envelope carries the CIS credentials in its header. aiosmtpd (the demo's mail sink) and
+# aiosmtplib log SMTP conversations, whose messages hold temporary passwords and reset codes.
+QUIET_LOGGERS = (
+    "aiosqlite",
+    "sqlalchemy.engine",
+    "zeep",
+    "httpx",
+    "httpcore",
+    "mail.log",
+    "aiosmtplib",
+)
 
 
 def logging_config(level: str) -> dict[str, Any]:

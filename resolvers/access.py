@@ -57,7 +57,12 @@ def staff(context: RequestContext) -> Principal:
 
 
 def is_staff(context: RequestContext) -> bool:
-    return context.principal is not None and context.principal.role is Role.STAFF
+    principal = context.principal
+    return (
+        principal is not None
+        and principal.role is Role.STAFF
+        and not principal.must_change_password
+    )
 
 
 def readable_account(context: RequestContext, account_number: str) -> str:

@@ -29,7 +29,7 @@ LOGIN_REFUSED = (
 
 def check_throttle(context: RequestContext, throttle: Throttle) -> None:
     """RATE_LIMITED when the request's client address made too many attempts of this kind."""
-    key = f"{context.cooperative.id} {context.origin.client_address}"
+    key = f"{context.cooperative.id} {context.origin.client_address or 'no address'}"
     if not throttle.allow(key, context.received_at):
         raise RateLimited()
 

@@ -11,7 +11,7 @@ import strawberry
 from gateway.auth import credentials, registration
 from gateway.auth.email_change import checked_email
 from gateway.auth.registration import AccountProof
-from resolvers.access import login_session, may_write
+from resolvers.access import login_session
 from schema.auth import check_throttle
 from schema.errors import BadUserInput
 from schema.fields import mutation
@@ -20,6 +20,7 @@ from schema.member import Member
 from schema.refusals import refusals_as_bad_input
 
 MAX_FIELD_LENGTH = 100
+MAX_ACCOUNT_NUMBER_LENGTH = 32
 REGISTRATION_ANSWER = (
     "If these details match an account, a temporary password is on its way to that e-mail"
     " address. It works once, within 24 hours."
@@ -42,14 +43,17 @@ class AccountProofInput:
                     f"account number, name and ZIP code each need 1 to {MAX_FIELD_LENGTH}"
                     " characters"
                 )
-        return AccountProof(self.account_number.strip(), self.holder_name, self.postal_code)
+        number = self.account_number.strip()
+        if len(number) > MAX_ACCOUNT_NUMBER_LENGTH:
+            raise BadUserInput(
+                f"an account number has at most {MAX_ACCOUNT_NUMBER_LENGTH} characters"
+            )
+        return AccountProof(number, self.holder_name, self.postal_code)
 
 
 def email_address(text: str) -> str:
-    try:
+    with refusals_as_bad_input():
         return checked_email(text)
-    except ValueError as error:
-        raise BadUserInput(str(error)) from None
 
 
 @strawberry.type
@@ -134,7 +138,7 @@ class CredentialMutations:
     @mutation("Links another account to this login, proven like sign-up.")
     async def link_account(self, info: GatewayInfo, account: AccountProofInput) -> Member:
         context = info.context
-        principal = may_write(context)
+        principal = login_session(context)
         check_throttle(context, context.services.throttles.register)
         with refusals_as_bad_input():
             numbers = await registration.link_account(
@@ -145,7 +149,7 @@ class CredentialMutations:
     @mutation("Removes an account from this login (a login keeps at least one).")
     async def unlink_account(self, info: GatewayInfo, account_number: str) -> Member:
         context = info.context
-        principal = may_write(context)
+        principal = login_session(context)
         with refusals_as_bad_input():
             numbers = await registration.unlink_account(
                 context.services, principal, account_number, context.origin, context.received_at

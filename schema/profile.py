@@ -25,6 +25,7 @@ from resolvers.access import login_session, may_write
 from schema.errors import BadUserInput, CisUnavailableError, NotFound
 from schema.fields import mutation
 from schema.info import GatewayInfo
+from schema.refusals import refusals_as_bad_input
 
 MAX_LINE_LENGTH = 100
 _PHONE_PUNCTUATION = re.compile(r"[\s().+-]")
@@ -118,10 +119,8 @@ class ProfileInput:
             address = us_address(self.mailing_address)
         if self.cis_email is not None:
             names.append("cisEmail")
-            try:
+            with refusals_as_bad_input():
                 email = email_change.checked_email(self.cis_email)
-            except ValueError as error:
-                raise BadUserInput(str(error)) from None
         if not names:
             raise BadUserInput("give at least one contact detail to change")
         change = records.ContactUpdate(
@@ -162,7 +161,7 @@ class ProfileMutations:
     )
     async def update_profile(self, info: GatewayInfo, input: ProfileInput) -> Profile:
         context = info.context
-        principal = may_write(context)
+        principal = may_write(context)  # contact details, not credentials: a script may
         names, change = input.checked()
         accounts = await context.loaders.accounts.load_many(sorted(principal.account_numbers))
         customer_ids = list(dict.fromkeys(a.customer_id for a in accounts if a is not None))
@@ -200,7 +199,7 @@ class ProfileMutations:
     ) -> bool:
         context = info.context
         principal = login_session(context)
-        try:
+        with refusals_as_bad_input():
             await email_change.request_email_change(
                 context.services,
                 principal,
@@ -209,8 +208,6 @@ class ProfileMutations:
                 context.origin,
                 context.received_at,
             )
-        except ValueError as error:  # CredentialRefused too: its message is the client's
-            raise BadUserInput(str(error)) from None
         return True
 
     @mutation(
@@ -220,12 +217,10 @@ class ProfileMutations:
     async def confirm_email_change(self, info: GatewayInfo, code: str) -> str:
         context = info.context
         principal = login_session(context)
-        try:
+        with refusals_as_bad_input():
             email = await email_change.confirm_email_change(
                 context.services, principal, code, context.origin, context.received_at
             )
-        except ValueError as error:
-            raise BadUserInput(str(error)) from None
         # The rest of this request acts for the login as it now is, as later requests will.
         context.principal = replace(principal, email=email)
         return email

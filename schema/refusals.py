@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from gateway.auth.credentials import CredentialRefused
+from gateway.auth.email_change import InvalidEmail
 from gateway.auth.password_policy import WeakPassword
 from gateway.auth.registration import AccountNotProven
 from schema.errors import BadUserInput
@@ -16,5 +17,5 @@ def refusals_as_bad_input() -> Iterator[None]:
     """The flows' refusals are the client's to fix: BAD_USER_INPUT with their message."""
     try:
         yield
-    except (WeakPassword, CredentialRefused, AccountNotProven) as error:
+    except (WeakPassword, CredentialRefused, AccountNotProven, InvalidEmail) as error:
         raise BadUserInput(str(error)) from None

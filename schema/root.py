@@ -18,7 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.auth.users import normalize_email
-from resolvers.access import is_staff, readable_account, signed_in, staff
+from resolvers.access import readable_account, signed_in, staff
 from resolvers.audit import DEFAULT_AUDIT_PAGE_SIZE, audit_events, audit_staff_read
 from resolvers.members import linked_accounts
 from resolvers.offices import nearest
@@ -26,7 +26,7 @@ from schema.account import ACCOUNT_TYPE, Account
 from schema.account_loading import account_or_not_found
 from schema.audit import AuditEvent
 from schema.connections import Connection
-from schema.errors import BadUserInput, Forbidden, NotFound
+from schema.errors import BadUserInput, NotFound
 from schema.extensions import (
     ErrorPolicy,
     IntrospectionPolicy,
@@ -117,9 +117,7 @@ class Query:
         after: str | None = None,
     ) -> Connection[AuditEvent] | None:
         context = info.context
-        signed_in(context)
-        if not is_staff(context):
-            raise Forbidden("only co-op staff may read the audit log")
+        staff(context)
         page = await audit_events(
             context,
             kind=kind,

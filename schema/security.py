@@ -14,9 +14,9 @@ from gateway.auth import access_tokens, sessions, two_factor
 from gateway.auth.audit import AuditKind, record
 from gateway.auth.credentials import stored_user
 from gateway.context import RequestContext
-from gateway.store.models import AccessToken, ClientKind, TokenScope
+from gateway.store.models import AccessToken, ClientKind, Role, TokenScope
 from resolvers.access import login_session, signed_in
-from schema.errors import BadUserInput, NotFound
+from schema.errors import BadUserInput, Forbidden, NotFound
 from schema.fields import field, mutation
 from schema.info import GatewayInfo
 from schema.refusals import refusals_as_bad_input
@@ -132,6 +132,9 @@ class SecurityMutations:
     ) -> CreatedAccessToken:
         context = info.context
         principal = login_session(context)
+        if principal.role is Role.STAFF:
+            # A token outlives the shift and the session's idle timeout: staff log in.
+            raise Forbidden("staff logins cannot have access tokens")
         name = name.strip()
         if not 1 <= len(name) <= access_tokens.MAX_NAME_LENGTH:
             raise BadUserInput(
@@ -187,7 +190,11 @@ class SecurityMutations:
         context = info.context
         with refusals_as_bad_input():
             enrolment = await two_factor.begin_enrolment(
-                context.services, login_session(context), current_password
+                context.services,
+                login_session(context),
+                current_password,
+                context.origin,
+                context.received_at,
             )
         return TwoFactorEnrolment(
             secret=enrolment.secret, provisioning_uri=enrolment.provisioning_uri

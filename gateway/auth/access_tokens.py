@@ -88,6 +88,15 @@ async def revoke_access_token(
     return revoked is not None
 
 
+async def revoke_access_tokens(session: AsyncSession, user_id: int, now: datetime) -> None:
+    """Revokes all the user's tokens (after a password reset)."""
+    await session.execute(
+        update(AccessToken)
+        .where(AccessToken.user_id == user_id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
 async def authenticate_access_token(
     db: async_sessionmaker[AsyncSession], cooperative_id: str, token: str, now: datetime
 ) -> Principal | None:
@@ -121,6 +130,7 @@ async def authenticate_access_token(
         session_id=None,
         access_token_id=stored.id,
         read_only=stored.scope is TokenScope.READ_ONLY,
+        must_change_password=user.must_change_password,
     )
 
 

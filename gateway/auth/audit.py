@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.store.models import AuditEvent
 
 logger = logging.getLogger(__name__)
-_CLIENT_ADDRESS_LENGTH = 64  # the column's length
+_CLIENT_ADDRESS_LENGTH = 64  # the columns' lengths: a longer value is cut, not refused
+_ACCOUNT_NUMBER_LENGTH = 32
 
 
 class AuditKind(StrEnum):  # names of events, not secrets (ruff S105 is told per line)
@@ -74,7 +75,9 @@ def record(
             kind=kind.value,
             user_id=user_id,
             actor_user_id=actor_user_id,
-            account_number=account_number,
+            account_number=None
+            if account_number is None
+            else account_number[:_ACCOUNT_NUMBER_LENGTH],
             client_address=None if address is None else address[:_CLIENT_ADDRESS_LENGTH],
             detail=detail,
         )

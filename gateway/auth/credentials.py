@@ -7,28 +7,27 @@ logs out all of them. The member is e-mailed after either.
 
 from __future__ import annotations
 
-import logging
 import unicodedata
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.auth import one_time_tokens
+from gateway.auth.access_tokens import revoke_access_tokens
 from gateway.auth.audit import AuditKind, Origin, record
+from gateway.auth.lockout import is_locked, record_failure
 from gateway.auth.password_policy import WeakPassword, check_new_password
 from gateway.auth.passwords import hash_password, verify_password
 from gateway.auth.sessions import Principal, revoke_sessions
-from gateway.auth.tokens import ONE_TIME_PREFIX, new_token, token_hash, well_formed
 from gateway.auth.users import normalize_email
 from gateway.context import Services
 from gateway.outbox import Letter
-from gateway.store.models import OneTimePurpose, OneTimeToken, User
+from gateway.store.models import OneTimePurpose, User
 
 RESET_LIFETIME = timedelta(minutes=30)
 PASS_PHRASE_MIN_LENGTH = 8
 PASS_PHRASE_MAX_LENGTH = 200
-
-logger = logging.getLogger(__name__)
 
 
 class CredentialRefused(ValueError):
@@ -50,11 +49,11 @@ async def change_password(
 ) -> None:
     """Raises `CredentialRefused` for a wrong current password, `WeakPassword` for a new
     one the policy refuses."""
-    user = await user_with_password(services, principal, current_password)
+    user = await user_with_password(services, principal, current_password, origin, now)
     check_new_password(new_password, email=user.email, old_password=current_password)
     new_hash = await hash_password(new_password)
     async with services.db.begin() as session:
-        await _set_password(session, user, new_hash)
+        await _set_password(session, user, new_hash, now)
         # Anyone who had the old password loses their sessions; this one stays.
         await revoke_sessions(session, user.id, now, keep=principal.session_id)
         record(
@@ -76,7 +75,7 @@ async def set_pass_phrase(
     origin: Origin,
     now: datetime,
 ) -> None:
-    user = await user_with_password(services, principal, current_password)
+    user = await user_with_password(services, principal, current_password, origin, now)
     phrase = normalize_pass_phrase(pass_phrase)
     if not PASS_PHRASE_MIN_LENGTH <= len(phrase) <= PASS_PHRASE_MAX_LENGTH:
         raise WeakPassword(
@@ -126,7 +125,7 @@ async def request_password_reset(
 
 async def _reset_letter(services: Services, user: User, now: datetime) -> Letter:
     async with services.db.begin() as session:
-        token = await issue_one_time_token(
+        token = await one_time_tokens.issue(
             session, user, OneTimePurpose.PASSWORD_RESET, RESET_LIFETIME, now
         )
     cooperative = services.cooperative
@@ -150,95 +149,47 @@ async def reset_password(
     """Raises `CredentialRefused` (token unknown, used or expired, or the pass phrase wrong)
     or `WeakPassword`."""
     async with services.db() as session:
-        found = await _live_token(session, services, token, OneTimePurpose.PASSWORD_RESET, now)
+        found = await one_time_tokens.find_live(
+            session, services.cooperative.id, token, OneTimePurpose.PASSWORD_RESET, now
+        )
         user = None if found is None else await session.get(User, found.user_id)
     phrase_hash = None if user is None else user.pass_phrase_hash
     # Checked even without a stored phrase (against a dummy), so timing tells nothing.
     phrase_matches = await verify_password(phrase_hash, normalize_pass_phrase(pass_phrase or ""))
     if found is None or user is None or (phrase_hash is not None and not phrase_matches):
         async with services.db.begin() as session:
-            detail = "bad token" if user is None else "wrong pass phrase"
-            user_id = None if user is None else user.id
+            if found is not None:
+                # One guess of the pass phrase per code: whoever reads the member's mail
+                # cannot try phrase after phrase.
+                await one_time_tokens.take(session, found.id, now)
             record(
                 session,
                 services.cooperative.id,
                 AuditKind.PASSWORD_RESET_REFUSED,
                 origin,
                 at=now,
-                user_id=user_id,
-                detail=detail,
+                user_id=None if user is None else user.id,
+                detail="bad code" if user is None else "wrong pass phrase",
             )
         raise CredentialRefused("the reset code or pass phrase is wrong, used or expired")
     check_new_password(new_password, email=user.email)
     new_hash = await hash_password(new_password)
     async with services.db.begin() as session:
-        used = await session.scalar(
-            update(OneTimeToken)
-            .where(OneTimeToken.id == found.id, OneTimeToken.used_at.is_(None))
-            .values(used_at=now)
-            .returning(OneTimeToken.id)
-        )
-        if used is None:  # a concurrent reset took it first
+        if not await one_time_tokens.take(session, found.id, now):  # a concurrent reset
             raise CredentialRefused("the reset code or pass phrase is wrong, used or expired")
-        await _set_password(session, user, new_hash)
+        await _set_password(session, user, new_hash, now)
         await session.execute(
-            update(User).where(User.id == user.id).values(locked_until=None, failed_logins=0)
+            update(User)
+            .where(User.id == user.id)
+            .values(locked_until=None, failed_logins=0, failed_logins_since=None)
         )
+        # Whoever had the password may have made sessions and tokens: none survive.
         await revoke_sessions(session, user.id, now)
+        await revoke_access_tokens(session, user.id, now)
         record(
             session, user.cooperative_id, AuditKind.PASSWORD_RESET, origin, at=now, user_id=user.id
         )
     _tell_password_changed(services, user, now)
-
-
-async def issue_one_time_token(
-    session: AsyncSession,
-    user: User,
-    purpose: OneTimePurpose,
-    lifetime: timedelta,
-    now: datetime,
-    new_email: str | None = None,
-) -> str:
-    """A new e-mailed token for ``user``; earlier unused ones of the purpose stop working."""
-    await session.execute(
-        update(OneTimeToken)
-        .where(
-            OneTimeToken.user_id == user.id,
-            OneTimeToken.purpose == purpose,
-            OneTimeToken.used_at.is_(None),
-        )
-        .values(used_at=now)
-    )
-    token = new_token(ONE_TIME_PREFIX)
-    session.add(
-        OneTimeToken(
-            user_id=user.id,
-            cooperative_id=user.cooperative_id,
-            purpose=purpose,
-            token_hash=token_hash(token),
-            new_email=new_email,
-            created_at=now,
-            expires_at=now + lifetime,
-        )
-    )
-    return token
-
-
-async def _live_token(
-    session: AsyncSession, services: Services, token: str, purpose: OneTimePurpose, now: datetime
-) -> OneTimeToken | None:
-    if not well_formed(token.strip(), ONE_TIME_PREFIX):
-        return None
-    found: OneTimeToken | None = await session.scalar(
-        select(OneTimeToken).where(
-            OneTimeToken.token_hash == token_hash(token.strip()),
-            OneTimeToken.cooperative_id == services.cooperative.id,
-            OneTimeToken.purpose == purpose,
-            OneTimeToken.used_at.is_(None),
-            OneTimeToken.expires_at > now,
-        )
-    )
-    return found
 
 
 async def stored_user(services: Services, principal: Principal) -> User:
@@ -250,17 +201,26 @@ async def stored_user(services: Services, principal: Principal) -> User:
 
 
 async def user_with_password(
-    services: Services, principal: Principal, current_password: str
+    services: Services,
+    principal: Principal,
+    current_password: str,
+    origin: Origin,
+    now: datetime,
 ) -> User:
     """The principal's user, when ``current_password`` is theirs: credentials change only
-    for someone who knows it, not for anyone who finds an open session."""
+    for someone who knows it, not for anyone who finds an open session. A wrong one counts
+    toward the lockout, as at login, and a locked login changes nothing."""
     user = await stored_user(services, principal)
-    if not await verify_password(user.password_hash, current_password):
-        raise CredentialRefused("the current password is wrong")
+    matches = await verify_password(user.password_hash, current_password)
+    if not matches or is_locked(user, now):
+        await record_failure(services, user, origin, now, "wrong current password")
+        raise CredentialRefused("the current password is wrong, or the login is locked for a while")
     return user
 
 
-async def _set_password(session: AsyncSession, user: User, new_hash: str) -> None:
+async def _set_password(session: AsyncSession, user: User, new_hash: str, now: datetime) -> None:
+    # A reset code asked for before the change must not undo it.
+    await one_time_tokens.retire(session, user.id, OneTimePurpose.PASSWORD_RESET, now)
     await session.execute(
         update(User)
         .where(User.id == user.id)

@@ -14,15 +14,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.auth import one_time_tokens
 from gateway.auth.audit import AuditKind, Origin, record
-from gateway.auth.credentials import CredentialRefused, issue_one_time_token, user_with_password
+from gateway.auth.credentials import CredentialRefused, user_with_password
 from gateway.auth.sessions import Principal
-from gateway.auth.tokens import ONE_TIME_PREFIX, token_hash, well_formed
 from gateway.auth.users import normalize_email
 from gateway.context import Services
-from gateway.store.models import OneTimePurpose, OneTimeToken, User
+from gateway.store.models import OneTimePurpose, User
 
 EMAIL_CHANGE_LIFETIME = timedelta(minutes=30)
 MAX_EMAIL_LENGTH = 320  # RFC 5321's limit, and the column's length
@@ -31,11 +30,15 @@ REFUSED = "the code is wrong, used or expired"
 logger = logging.getLogger(__name__)
 
 
+class InvalidEmail(ValueError):
+    """Not an e-mail address, or not one a login may move to; the message says which."""
+
+
 def checked_email(text: str) -> str:
-    """``text`` normalized as logins keep addresses; ValueError when it is not one."""
+    """``text`` normalized as logins keep addresses; `InvalidEmail` when it is not one."""
     email = normalize_email(text)
     if len(email) > MAX_EMAIL_LENGTH:
-        raise ValueError(f"an e-mail address has at most {MAX_EMAIL_LENGTH} characters")
+        raise InvalidEmail(f"an e-mail address has at most {MAX_EMAIL_LENGTH} characters")
     local, at, domain = email.partition("@")
     labels = domain.split(".")
     if (
@@ -46,7 +49,7 @@ def checked_email(text: str) -> str:
         or not all(labels)
         or any(char.isspace() or not char.isprintable() for char in email)
     ):
-        raise ValueError("that is not an e-mail address (name@example.com)")
+        raise InvalidEmail("that is not an e-mail address (name@example.com)")
     return email
 
 
@@ -60,13 +63,13 @@ async def request_email_change(
 ) -> None:
     """E-mails a code to ``new_email`` unless it already has a login; returns alike either way.
 
-    Raises ValueError for an address that is not one, or the login's own, and
+    Raises `InvalidEmail` for an address that is not one, or the login's own, and
     `CredentialRefused` for a wrong current password.
     """
     email = checked_email(new_email)
-    user = await user_with_password(services, principal, current_password)
+    user = await user_with_password(services, principal, current_password, origin, now)
     if email == user.email:
-        raise ValueError("that is already the login's e-mail address")
+        raise InvalidEmail("that is already the login's e-mail address")
     async with services.db.begin() as session:
         taken = await session.scalar(
             select(User.id).where(User.cooperative_id == user.cooperative_id, User.email == email)
@@ -82,7 +85,7 @@ async def request_email_change(
         )
         if taken is not None:
             return
-        token = await issue_one_time_token(
+        token = await one_time_tokens.issue(
             session, user, OneTimePurpose.EMAIL_CHANGE, EMAIL_CHANGE_LIFETIME, now, new_email=email
         )
     services.outbox.post(
@@ -105,20 +108,23 @@ async def confirm_email_change(
     """
     try:
         async with services.db.begin() as session:
-            found = await _live_email_token(session, principal, token, now)
+            found = await one_time_tokens.find_live(
+                session,
+                principal.cooperative_id,
+                token,
+                OneTimePurpose.EMAIL_CHANGE,
+                now,
+                user_id=principal.user_id,
+            )
             user = None if found is None else await session.get(User, principal.user_id)
             if found is None or found.new_email is None or user is None:
                 raise CredentialRefused(REFUSED)
-            used = await session.scalar(
-                update(OneTimeToken)
-                .where(OneTimeToken.id == found.id, OneTimeToken.used_at.is_(None))
-                .values(used_at=now)
-                .returning(OneTimeToken.id)
-            )
-            if used is None:  # a concurrent confirmation took it first
-                raise CredentialRefused(REFUSED)
+            if not await one_time_tokens.take(session, found.id, now):
+                raise CredentialRefused(REFUSED)  # a concurrent confirmation took it first
             old_email, new_email = user.email, found.new_email
             await session.execute(update(User).where(User.id == user.id).values(email=new_email))
+            # A reset code sent to the old address must not outlive the move.
+            await one_time_tokens.retire(session, user.id, OneTimePurpose.PASSWORD_RESET, now)
             record(
                 session,
                 user.cooperative_id,
@@ -130,8 +136,7 @@ async def confirm_email_change(
                 detail=f"previous address: {old_email}",
             )
     except IntegrityError:
-        # The address got a login of its own since the code was sent. "from None": the
-        # database's message lists the statement's parameters.
+        # The address got a login of its own since the code was sent.
         logger.info("e-mail change of user %d refused: the address is taken", principal.user_id)
         raise CredentialRefused(REFUSED) from None
     services.outbox.post(
@@ -140,23 +145,3 @@ async def confirm_email_change(
         {"cooperative": services.cooperative.name, "new_email": new_email},
     )
     return new_email
-
-
-async def _live_email_token(
-    session: AsyncSession, principal: Principal, token: str, now: datetime
-) -> OneTimeToken | None:
-    """The principal's own unused, unexpired e-mail change token; another login's is None."""
-    token = token.strip()
-    if not well_formed(token, ONE_TIME_PREFIX):
-        return None
-    found: OneTimeToken | None = await session.scalar(
-        select(OneTimeToken).where(
-            OneTimeToken.token_hash == token_hash(token),
-            OneTimeToken.cooperative_id == principal.cooperative_id,
-            OneTimeToken.user_id == principal.user_id,
-            OneTimeToken.purpose == OneTimePurpose.EMAIL_CHANGE,
-            OneTimeToken.used_at.is_(None),
-            OneTimeToken.expires_at > now,
-        )
-    )
-    return found

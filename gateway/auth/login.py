@@ -1,34 +1,28 @@
 """Logging in with e-mail and password (and a second factor once the member enrolled one).
 
-Five failed attempts for one login within 15 minutes lock it for 15 minutes, and its member
-is e-mailed. Every refusal looks the same to the client (no hint whether the address exists,
-the password was wrong or the login is locked); only a right password without the second
-factor is told that a code is needed. A temporary password (sign-up, new staff) logs in
+Failed attempts count toward the login's lockout (``gateway.auth.lockout``). Every refusal
+looks the same to the client (no hint whether the address exists, the password was wrong or
+the login is locked); only a right password without the second factor is told that a code
+is needed. A temporary password (sign-up, new staff) logs in
 once, within its 24 hours, into a session that may only change it.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth import totp
 from gateway.auth.audit import AuditKind, Origin, record
+from gateway.auth.lockout import is_locked, not_locked, record_failure
 from gateway.auth.passwords import hash_password, needs_rehash, verify_password
 from gateway.auth.sessions import IssuedSession, open_session
 from gateway.auth.users import normalize_email
 from gateway.context import Services
 from gateway.store.models import ClientKind, RecoveryCode, User
-
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=15)
-
-logger = logging.getLogger(__name__)
 
 
 class TwoFactorRequired(Exception):
@@ -38,7 +32,7 @@ class TwoFactorRequired(Exception):
 @dataclass(frozen=True, slots=True)
 class LoginAttempt:
     email: str
-    password: str
+    password: str = field(repr=False)
     one_time_code: str | None = None  # a TOTP code or a recovery code
     client_kind: ClientKind = ClientKind.WEB
 
@@ -67,22 +61,42 @@ async def login(
     if refusal is None and user.totp_confirmed_at is not None:
         if attempt.one_time_code is None:
             raise TwoFactorRequired
-        refusal = (
-            None
-            if await _second_factor_passes(services, user, attempt, origin, now)
-            else ("wrong second factor")
-        )
+        if not await _second_factor_passes(services, user, attempt, origin, now):
+            refusal = "wrong second factor"
     if refusal is not None:
-        await _failed(services, user, origin, now, refusal, counts=refusal != "locked")
+        await record_failure(services, user, origin, now, refusal)
         return None
     new_hash = await hash_password(attempt.password) if needs_rehash(user.password_hash) else None
     async with services.db.begin() as session:
-        user = await _locked_row(session, user.id)
-        if new_hash is not None:
-            user.password_hash = new_hash
-        user.failed_logins, user.failed_logins_since = 0, None
-        # A temporary password is good for this one login.
-        user.temporary_password_expires_at = None
+        # Only over the row as checked: a lock set, a password changed or a temporary
+        # password used by a concurrent request since then refuses this login.
+        claimed = await session.scalar(
+            update(User)
+            .where(
+                User.id == user.id,
+                User.password_hash == user.password_hash,
+                not_locked(now),
+                _same_temporary_password(user),
+            )
+            .values(
+                password_hash=new_hash or user.password_hash,
+                failed_logins=0,
+                failed_logins_since=None,
+                temporary_password_expires_at=None,  # a temporary password logs in once
+            )
+            .returning(User.id)
+        )
+        if claimed is None:
+            record(
+                session,
+                cooperative_id,
+                AuditKind.LOGIN_FAILED,
+                origin,
+                at=now,
+                user_id=user.id,
+                detail="changed during the login",
+            )
+            return None
         issued = await open_session(
             session,
             user,
@@ -95,9 +109,16 @@ async def login(
     return issued
 
 
+def _same_temporary_password(user: User) -> ColumnElement[bool]:
+    expires = user.temporary_password_expires_at
+    if expires is None:
+        return User.temporary_password_expires_at.is_(None)
+    return User.temporary_password_expires_at == expires
+
+
 def _refusal(user: User, password_matches: bool, now: datetime) -> str | None:
     """Why a login with this password must be refused, for the log; None: it may proceed."""
-    if user.locked_until is not None and user.locked_until > now:
+    if is_locked(user, now):
         return "locked"
     if not password_matches:
         return "wrong password"
@@ -156,54 +177,6 @@ async def _use_recovery_code(
             user_id=user.id,
         )
     return used is not None
-
-
-async def _failed(
-    services: Services, user: User, origin: Origin, now: datetime, reason: str, *, counts: bool
-) -> None:
-    locked = False
-    async with services.db.begin() as session:
-        if counts:
-            stored = await _locked_row(session, user.id)
-            since = stored.failed_logins_since
-            if since is None or now - since >= FAILURE_WINDOW:
-                stored.failed_logins, stored.failed_logins_since = 0, now
-            stored.failed_logins += 1
-            if stored.failed_logins >= MAX_FAILURES:
-                stored.locked_until = now + LOCKOUT
-                stored.failed_logins, stored.failed_logins_since = 0, None
-                locked = True
-        record(
-            session,
-            user.cooperative_id,
-            AuditKind.LOGIN_FAILED,
-            origin,
-            at=now,
-            user_id=user.id,
-            detail=reason,
-        )
-        if locked:
-            record(
-                session, user.cooperative_id, AuditKind.LOCKED_OUT, origin, at=now, user_id=user.id
-            )
-    if locked:
-        services.outbox.post(
-            "login-locked",
-            user.email,
-            {
-                "cooperative": services.cooperative.name,
-                "minutes": str(int(LOCKOUT.total_seconds() // 60)),
-                "client_address": origin.client_address or "an unknown address",
-            },
-        )
-
-
-async def _locked_row(session: AsyncSession, user_id: int) -> User:
-    # FOR UPDATE: concurrent logins of one user count their failures one after the other.
-    user = await session.get(User, user_id, with_for_update=True, populate_existing=True)
-    if user is None:
-        raise LookupError(f"user {user_id} was deleted during its login")
-    return user
 
 
 async def _audit(

@@ -12,6 +12,7 @@ import functools
 import os
 import secrets
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from argon2 import Parameters, PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -30,6 +31,12 @@ _HASHER = PasswordHasher.from_parameters(PARAMETERS)
 # A pool of its own bounds the hashes running at once (argon2 releases the GIL, so each takes a
 # core): a login storm queues here, leaving the other cores to the event loop and the default
 # executor's threads to everything else. A pool, unlike a semaphore, is bound to no event loop.
+# A temporary password (sign-up, new staff) works for one login within this time.
+TEMPORARY_PASSWORD_LIFETIME = timedelta(hours=24)
+_TEMPORARY_PASSWORD_LENGTH = 16  # ~93 bits from the alphabet below
+# No look-alikes (0/O, 1/l/I), so it can be read off a phone and typed on another device.
+_TEMPORARY_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+
 HASHING_THREADS = max(1, min(4, (os.cpu_count() or 1) // 2))
 _POOL = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="argon2")
 
@@ -47,6 +54,10 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
     whether the user exists.
     """
     return await asyncio.get_running_loop().run_in_executor(_POOL, _verify, password_hash, password)
+
+
+def new_temporary_password() -> str:
+    return "".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(_TEMPORARY_PASSWORD_LENGTH))
 
 
 def needs_rehash(password_hash: str) -> bool:

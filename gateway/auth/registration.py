@@ -14,24 +14,26 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from enum import Enum, auto
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.contract import CisAdapter
 from adapters.records import Customer, ServiceLocation
 from gateway.auth.audit import AuditKind, Origin, record
-from gateway.auth.passwords import hash_password
+from gateway.auth.passwords import (
+    TEMPORARY_PASSWORD_LIFETIME,
+    hash_password,
+    new_temporary_password,
+)
 from gateway.auth.sessions import Principal, linked_account_numbers
 from gateway.auth.users import normalize_email
 from gateway.context import Services
 from gateway.store.models import Role, User, UserAccount
 
-TEMPORARY_PASSWORD_LIFETIME = timedelta(hours=24)
-_TEMPORARY_PASSWORD_LENGTH = 16  # ~93 bits from the alphabet below
-# No look-alikes (0/O, 1/l/I), so it can be read off a phone and typed on another device.
-_TEMPORARY_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 _UNKNOWN_CUSTOMER = "-"  # asked for when the account is unknown, so the CIS work is the same
 _NOT_LETTERS = re.compile(r"[^\w]+")
 
@@ -43,10 +45,6 @@ class AccountProof:
     account_number: str
     holder_name: str
     postal_code: str
-
-
-def new_temporary_password() -> str:
-    return "".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(_TEMPORARY_PASSWORD_LENGTH))
 
 
 async def proof_holds(adapter: CisAdapter, proof: AccountProof) -> bool:
@@ -72,11 +70,46 @@ async def register(
     proof holds; tells an existing login's owner that someone tried. Returns the same way
     in every case."""
     email = normalize_email(email)
-    cooperative_id = services.cooperative.id
     temporary_password = new_temporary_password()
     password_hash, holds = await asyncio.gather(
         hash_password(temporary_password), proof_holds(services.adapter, proof)
     )
+    try:
+        outcome = await _register(services, proof, email, password_hash, holds, origin, now)
+    except IntegrityError:
+        return  # a concurrent sign-up with this address made the login first
+    values = {
+        "cooperative": services.cooperative.name,
+        "portal_url": services.cooperative.portal_url,
+    }
+    if outcome is _Outcome.ALREADY_REGISTERED:
+        services.outbox.post("already-registered", email, values)
+    elif outcome is _Outcome.REGISTERED:
+        expires_at = now + TEMPORARY_PASSWORD_LIFETIME
+        values |= {
+            "temporary_password": temporary_password,
+            "expires_at": services.cooperative.local_time_text(expires_at),
+            "account_hint": f"account ending in {proof.account_number[-4:]}",
+        }
+        services.outbox.post("welcome", email, values)
+
+
+class _Outcome(Enum):
+    REFUSED = auto()
+    ALREADY_REGISTERED = auto()
+    REGISTERED = auto()
+
+
+async def _register(
+    services: Services,
+    proof: AccountProof,
+    email: str,
+    password_hash: str,
+    holds: bool,
+    origin: Origin,
+    now: datetime,
+) -> _Outcome:
+    cooperative_id = services.cooperative.id
     async with services.db.begin() as session:
         user = await session.scalar(
             select(User).where(User.cooperative_id == cooperative_id, User.email == email)
@@ -84,11 +117,10 @@ async def register(
         audit = _Audit(session, cooperative_id, origin, now, proof.account_number)
         if not holds:
             audit(AuditKind.REGISTRATION_REFUSED, user, "account details do not match")
-            return
-        if user is not None and not (user.role is Role.MEMBER and user.must_change_password):
+            return _Outcome.REFUSED
+        if user is not None and not await _renewable(session, user, proof.account_number):
             audit(AuditKind.REGISTRATION_REFUSED, user, "the address already has a login")
-            services.outbox.post("already-registered", email, _values(services))
-            return
+            return _Outcome.ALREADY_REGISTERED
         if user is None:
             user = User(cooperative_id=cooperative_id, email=email, role=Role.MEMBER)
             session.add(user)
@@ -98,16 +130,16 @@ async def register(
         await session.flush()
         await link(session, user, proof.account_number)
         audit(AuditKind.REGISTERED, user, None)
-    services.outbox.post(
-        "welcome",
-        email,
-        {
-            **_values(services),
-            "temporary_password": temporary_password,
-            "expires_at": services.cooperative.local_time_text(now + TEMPORARY_PASSWORD_LIFETIME),
-            "account_hint": f"account ending in {proof.account_number[-4:]}",
-        },
-    )
+    return _Outcome.REGISTERED
+
+
+async def _renewable(session: AsyncSession, user: User, account_number: str) -> bool:
+    """Whether a sign-up may send this login a new temporary password: only a member's login
+    never used beyond its first one, signing up again for an account already its own (so a
+    stranger's sign-up neither takes it over nor links their account to it)."""
+    if user.role is not Role.MEMBER or not user.must_change_password:
+        return False
+    return await session.get(UserAccount, (user.id, account_number)) is not None
 
 
 class AccountNotProven(ValueError):
@@ -120,15 +152,19 @@ async def link_account(
     """Links another account to the principal's login, proven like sign-up; the login's
     account numbers after it."""
     holds = await proof_holds(services.adapter, proof)
-    async with services.db.begin() as session:
-        audit = _Audit(session, services.cooperative.id, origin, now, proof.account_number)
-        user = await session.get(User, principal.user_id)
-        if user is None or not holds:
-            audit(AuditKind.REGISTRATION_REFUSED, user, "link: account details do not match")
-            raise AccountNotProven("those details do not match an account")
-        if await link(session, user, proof.account_number):
-            audit(AuditKind.ACCOUNT_LINKED, user, None)
-        return await linked_account_numbers(session, user.id, user.cooperative_id)
+    try:
+        async with services.db.begin() as session:
+            audit = _Audit(session, services.cooperative.id, origin, now, proof.account_number)
+            user = await session.get(User, principal.user_id)
+            if user is None or not holds:
+                audit(AuditKind.REGISTRATION_REFUSED, user, "link: account details do not match")
+                raise AccountNotProven("those details do not match an account")
+            if await link(session, user, proof.account_number):
+                audit(AuditKind.ACCOUNT_LINKED, user, None)
+    except IntegrityError:
+        pass  # a concurrent request linked it first: linked all the same
+    async with services.db() as session:
+        return await linked_account_numbers(session, principal.user_id, principal.cooperative_id)
 
 
 async def unlink_account(
@@ -146,9 +182,14 @@ async def unlink_account(
                 UserAccount.account_number == account_number,
             )
         )
+        remaining = await linked_account_numbers(
+            session, principal.user_id, principal.cooperative_id
+        )
+        if not remaining:  # a concurrent unlink took the other one: roll this one back
+            raise AccountNotProven("a login keeps at least one account")
         audit = _Audit(session, services.cooperative.id, origin, now, account_number)
         audit(AuditKind.ACCOUNT_UNLINKED, await session.get(User, principal.user_id), None)
-        return await linked_account_numbers(session, principal.user_id, principal.cooperative_id)
+        return remaining
 
 
 async def link(session: AsyncSession, user: User, account_number: str) -> bool:
@@ -183,11 +224,6 @@ class _Audit:
             account_number=self.account_number,
             detail=detail,
         )
-
-
-def _values(services: Services) -> dict[str, str]:
-    cooperative = services.cooperative
-    return {"cooperative": cooperative.name, "portal_url": cooperative.portal_url}
 
 
 def _name_matches(customer: Customer, given: str) -> bool:

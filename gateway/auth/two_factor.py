@@ -28,9 +28,9 @@ class Enrolment:
 
 
 async def begin_enrolment(
-    services: Services, principal: Principal, current_password: str
+    services: Services, principal: Principal, current_password: str, origin: Origin, now: datetime
 ) -> Enrolment:
-    user = await user_with_password(services, principal, current_password)
+    user = await user_with_password(services, principal, current_password, origin, now)
     if user.totp_confirmed_at is not None:
         raise CredentialRefused("two-factor login is already on: turn it off first")
     secret = totp.new_secret()
@@ -87,7 +87,7 @@ async def disable(
     origin: Origin,
     now: datetime,
 ) -> None:
-    user = await user_with_password(services, principal, current_password)
+    user = await user_with_password(services, principal, current_password, origin, now)
     if user.totp_secret is None or user.totp_confirmed_at is None:
         raise CredentialRefused("two-factor login is not on")
     if totp.accepted_step(user.totp_secret, code, now, user.totp_last_step) is None:

@@ -58,7 +58,7 @@ async def create_user(
         async with db.begin() as session:
             session.add(user)
     except IntegrityError:
-        # "from None": the database's message lists the statement's parameters, hash included.
+        # "from None": the constraint violated is all the database error says that matters.
         raise UserExists(f"{email} already has a login at co-op {cooperative_id}") from None
     logger.info("created %s user %d at co-op %s", role.value, user.id, cooperative_id)
     return user.id

@@ -7,9 +7,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
 from email.message import EmailMessage
-from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +43,7 @@ from schema.info import GatewayInfo
 from schema.member import Member
 from schema.profile import Profile, ProfileMutations, profile
 from schema.scalars import SCALARS
+from tests.gateway.mailbox import saved
 from tests.resolvers.counting import CountingCis
 
 from .harness import LIFETIMES, OTHER_EMAIL, PASSWORD, Gateway, codes, make_services
@@ -104,12 +103,7 @@ class Mailbox:
     folder: Path
 
     def messages(self) -> list[EmailMessage]:
-        messages = []
-        for path in sorted(self.folder.glob("*.eml")):
-            message = message_from_bytes(path.read_bytes(), policy=default_policy)
-            assert isinstance(message, EmailMessage)
-            messages.append(message)
-        return messages
+        return saved(self.folder)
 
     def to(self, address: str) -> list[EmailMessage]:
         return [message for message in self.messages() if message["To"] == address]
@@ -404,7 +398,7 @@ async def test_a_wrong_password_sends_no_code(
 
     assert codes(result) == {"requestEmailChange": "BAD_USER_INPUT"}
     assert result.errors is not None
-    assert result.errors[0].message == "the current password is wrong"
+    assert result.errors[0].message.startswith("the current password is wrong")
     assert (await delivered(profiles, mailbox)).messages() == []
     assert await audit_events(profiles, AuditKind.EMAIL_CHANGE_REQUESTED) == []
 
