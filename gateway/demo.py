@@ -27,7 +27,13 @@ import uvicorn
 import uvloop
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.cis_soap.simulator.demo import DEMO_ACCOUNTS, DEMO_EMAIL, FARM_ACCOUNTS, FARM_EMAIL
+from adapters.cis_soap.simulator.demo import (
+    DEMO_ACCOUNTS,
+    DEMO_EMAIL,
+    DEMO_SHOP_ACCOUNT,
+    FARM_ACCOUNTS,
+    FARM_EMAIL,
+)
 from gateway.app import create_app
 from gateway.auth.users import UserExists, create_user
 from gateway.cooperatives import Cooperative, Cooperatives, load_cooperative
@@ -53,6 +59,13 @@ SIMULATOR_START_SECONDS = 120  # it generates its customers' history before it l
 
 LOGIN_MUTATION = f"""mutation Login {{
   login(email: "{DEMO_EMAIL}", password: "{DEMO_PASSWORD}") {{ token expiresAt }}
+}}"""
+# The demo shop's account, holder and service ZIP, as on its bill: a new login for it.
+SIGN_UP_MUTATION = f"""mutation SignUp {{
+  register(
+    account: {{accountNumber: "{DEMO_SHOP_ACCOUNT}", holderName: "Rivera", postalCode: "68822"}}
+    email: "you@example.net"
+  )
 }}"""
 DASHBOARD_QUERY = """query Dashboard {
   viewer {
@@ -227,6 +240,9 @@ Log in: paste into GraphiQL and run
   {LOGIN_MUTATION.replace(chr(10), chr(10) + "  ")}
 then add the header {{"Authorization": "Bearer <the token>"}} (Headers tab) and run
   {indented_query}
+
+Sign up as a new member (the temporary password arrives in the mail sink):
+  {SIGN_UP_MUTATION.replace(chr(10), chr(10) + "  ")}
 
 Ctrl-C stops the gateway, the mail sink and the CIS simulator.
 """

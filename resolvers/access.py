@@ -49,10 +49,10 @@ def login_session(context: RequestContext, *, allow_temporary: bool = False) -> 
     return principal
 
 
-def staff(context: RequestContext) -> Principal:
+def staff(context: RequestContext, doing: str = "look accounts and members up") -> Principal:
     principal = signed_in(context)
     if principal.role is not Role.STAFF:
-        raise Forbidden("only co-op staff may look accounts and members up")
+        raise Forbidden(f"only co-op staff may {doing}")
     return principal
 
 

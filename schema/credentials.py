@@ -11,6 +11,7 @@ import strawberry
 from gateway.auth import credentials, registration
 from gateway.auth.email_change import checked_email
 from gateway.auth.registration import AccountProof
+from gateway.store.models import ACCOUNT_NUMBER_LENGTH
 from resolvers.access import login_session
 from schema.auth import check_throttle
 from schema.errors import BadUserInput
@@ -20,7 +21,6 @@ from schema.member import Member
 from schema.refusals import refusals_as_bad_input
 
 MAX_FIELD_LENGTH = 100
-MAX_ACCOUNT_NUMBER_LENGTH = 32
 REGISTRATION_ANSWER = (
     "If these details match an account, a temporary password is on its way to that e-mail"
     " address. It works once, within 24 hours."
@@ -44,10 +44,8 @@ class AccountProofInput:
                     " characters"
                 )
         number = self.account_number.strip()
-        if len(number) > MAX_ACCOUNT_NUMBER_LENGTH:
-            raise BadUserInput(
-                f"an account number has at most {MAX_ACCOUNT_NUMBER_LENGTH} characters"
-            )
+        if len(number) > ACCOUNT_NUMBER_LENGTH:
+            raise BadUserInput(f"an account number has at most {ACCOUNT_NUMBER_LENGTH} characters")
         return AccountProof(number, self.holder_name, self.postal_code)
 
 

@@ -117,7 +117,7 @@ class Query:
         after: str | None = None,
     ) -> Connection[AuditEvent] | None:
         context = info.context
-        staff(context)
+        staff(context, "read the audit log")
         page = await audit_events(
             context,
             kind=kind,

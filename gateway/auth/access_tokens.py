@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.auth.sessions import LAST_USED_RESOLUTION, Principal, linked_account_numbers
 from gateway.auth.tokens import ACCESS_TOKEN_PREFIX, new_token, token_hash, well_formed
-from gateway.store.models import AccessToken, TokenScope, User
+from gateway.store.models import AccessToken, Role, TokenScope, User
 
 MAX_NAME_LENGTH = 100  # the column's length
 MAX_TOKENS_PER_USER = 50  # live ones; a script per appliance is plenty
@@ -118,6 +118,8 @@ async def authenticate_access_token(
         if found is None:
             return None
         stored, user = found
+        if user.role is Role.STAFF:
+            return None  # staff have no access tokens (any made before that rule are dead)
         if stored.last_used_at is None or now - stored.last_used_at >= LAST_USED_RESOLUTION:
             stored.last_used_at = now
         account_numbers = await linked_account_numbers(session, user.id, cooperative_id)

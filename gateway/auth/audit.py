@@ -13,11 +13,10 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.store.models import AuditEvent
+from gateway.store.models import ACCOUNT_NUMBER_LENGTH, AuditEvent
 
 logger = logging.getLogger(__name__)
-_CLIENT_ADDRESS_LENGTH = 64  # the columns' lengths: a longer value is cut, not refused
-_ACCOUNT_NUMBER_LENGTH = 32
+_CLIENT_ADDRESS_LENGTH = 64  # the column's length: a longer value is cut, not refused
 
 
 class AuditKind(StrEnum):  # names of events, not secrets (ruff S105 is told per line)
@@ -77,7 +76,7 @@ def record(
             actor_user_id=actor_user_id,
             account_number=None
             if account_number is None
-            else account_number[:_ACCOUNT_NUMBER_LENGTH],
+            else account_number[:ACCOUNT_NUMBER_LENGTH],
             client_address=None if address is None else address[:_CLIENT_ADDRESS_LENGTH],
             detail=detail,
         )

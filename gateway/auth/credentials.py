@@ -213,7 +213,8 @@ async def user_with_password(
     user = await stored_user(services, principal)
     matches = await verify_password(user.password_hash, current_password)
     if not matches or is_locked(user, now):
-        await record_failure(services, user, origin, now, "wrong current password")
+        reason = "locked" if matches else "wrong current password"
+        await record_failure(services, user, origin, now, reason)
         raise CredentialRefused("the current password is wrong, or the login is locked for a while")
     return user
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, case, or_, update
+from sqlalchemy import ColumnElement, case, literal, or_, update
 
 from gateway.auth.audit import AuditKind, Origin, record
 from gateway.context import Services
-from gateway.store.models import User
+from gateway.store.models import User, UtcDateTime
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -37,6 +37,7 @@ async def record_failure(
     window_over = or_(
         User.failed_logins_since.is_(None), User.failed_logins_since <= now - FAILURE_WINDOW
     )
+    at_now = literal(now, UtcDateTime())  # stored like every instant: UTC
     async with services.db.begin() as session:
         record(
             session,
@@ -47,19 +48,18 @@ async def record_failure(
             user_id=user.id,
             detail=reason,
         )
-        if is_locked(user, now):
-            return
+        # Both only while not locked: attempts during a lock neither count nor extend it.
         await session.execute(
             update(User)
-            .where(User.id == user.id)
+            .where(User.id == user.id, not_locked(now))
             .values(
                 failed_logins=case((window_over, 1), else_=User.failed_logins + 1),
-                failed_logins_since=case((window_over, now), else_=User.failed_logins_since),
+                failed_logins_since=case((window_over, at_now), else_=User.failed_logins_since),
             )
         )
         locked = await session.scalar(
             update(User)
-            .where(User.id == user.id, User.failed_logins >= MAX_FAILURES)
+            .where(User.id == user.id, not_locked(now), User.failed_logins >= MAX_FAILURES)
             .values(locked_until=now + LOCKOUT, failed_logins=0, failed_logins_since=None)
             .returning(User.id)
         )

@@ -76,7 +76,7 @@ async def login(
                 User.id == user.id,
                 User.password_hash == user.password_hash,
                 not_locked(now),
-                _same_temporary_password(user),
+                _same_temporary_password(user, now),
             )
             .values(
                 password_hash=new_hash or user.password_hash,
@@ -109,11 +109,11 @@ async def login(
     return issued
 
 
-def _same_temporary_password(user: User) -> ColumnElement[bool]:
-    expires = user.temporary_password_expires_at
-    if expires is None:
+def _same_temporary_password(user: User, now: datetime) -> ColumnElement[bool]:
+    if user.temporary_password_expires_at is None:
         return User.temporary_password_expires_at.is_(None)
-    return User.temporary_password_expires_at == expires
+    # Still unused: a login with it sets it to NULL.
+    return User.temporary_password_expires_at > now
 
 
 def _refusal(user: User, password_matches: bool, now: datetime) -> str | None:

@@ -176,6 +176,8 @@ async def unlink_account(
     if len(principal.account_numbers) == 1:
         raise AccountNotProven("a login keeps at least one account")
     async with services.db.begin() as session:
+        # The login's row locked first: two unlinks at once cannot leave it with none.
+        await session.get(User, principal.user_id, with_for_update=True)
         await session.execute(
             delete(UserAccount).where(
                 UserAccount.user_id == principal.user_id,

@@ -36,6 +36,9 @@ NAMING_CONVENTION = {
 }
 
 
+ACCOUNT_NUMBER_LENGTH = 32  # the longest CIS account number the gateway keeps
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -160,7 +163,7 @@ class UserAccount(Base):
     )
 
     user_id: Mapped[int] = mapped_column(primary_key=True)
-    account_number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_number: Mapped[str] = mapped_column(String(ACCOUNT_NUMBER_LENGTH), primary_key=True)
     cooperative_id: Mapped[str] = mapped_column(String(64))
 
     user: Mapped[User] = relationship(back_populates="accounts")
@@ -254,6 +257,6 @@ class AuditEvent(Base):
     kind: Mapped[str] = mapped_column(String(40))
     user_id: Mapped[int | None]  # the member the event is about
     actor_user_id: Mapped[int | None]  # who acted, when not the member (staff)
-    account_number: Mapped[str | None] = mapped_column(String(32))
+    account_number: Mapped[str | None] = mapped_column(String(ACCOUNT_NUMBER_LENGTH))
     client_address: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(String(500))

@@ -504,13 +504,32 @@ async def test_no_password_code_or_token_reaches_the_logs(
         assert secret not in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("operation", "variables"),
+    [
+        (LOGIN, {"email": "x@example.net", "password": "guess"}),
+        (
+            REGISTER,
+            {
+                "email": "x@example.net",
+                "account": {"accountNumber": "1", "holderName": "X", "postalCode": "00000"},
+            },
+        ),
+        (ASK_RESET, {"email": "x@example.net"}),
+        ('mutation { resetPassword(code: "cgr_x", newPassword: "x") }', {}),
+    ],
+)
 async def test_attempts_past_the_limit_are_rate_limited(
-    database_url: str, engine: AsyncEngine, coop_files: tuple[Path, ...]
+    database_url: str,
+    engine: AsyncEngine,
+    coop_files: tuple[Path, ...],
+    operation: str,
+    variables: dict[str, Any],
 ) -> None:
     settings = Settings(database_url=database_url, cooperatives=coop_files, attempts_per_minute=3)
     with serving(create_app(settings), lifespan="on") as url:
         async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-            answers = [await login_answer(client, "x@example.net", "guess") for _ in range(4)]
-    assert [error_codes(answer) for answer in answers] == [["UNAUTHENTICATED"]] * 3 + [
-        ["RATE_LIMITED"]
-    ]
+            answers = [await graphql(client, operation, variables) for _ in range(4)]
+    # Three answered as usual (whatever they say), the fourth refused.
+    assert all("RATE_LIMITED" not in error_codes(answer) for answer in answers[:3])
+    assert error_codes(answers[3]) == ["RATE_LIMITED"]
