@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from adapters.cis_soap.operations import MAX_BATCH_SIZE
+from gateway import cli_payments
 
 if TYPE_CHECKING:
     from gateway.cooperatives import Cooperative
@@ -93,6 +94,9 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     demo.add_argument("--port", type=int, default=8000, help="the gateway's port")
     demo.add_argument("--simulator-port", type=int, default=8001, help="the simulator's port")
     demo.add_argument("--mail-port", type=int, default=8025, help="the mail sink's port")
+    demo.add_argument(
+        "--processor-port", type=int, default=8002, help="the sandbox payment processor's port"
+    )
     demo.add_argument("--data-dir", default="var", help="where the demo keeps its databases")
 
 
@@ -137,7 +141,13 @@ def _run_demo(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
 
     from gateway.demo import DemoOptions, run_demo
 
-    options = DemoOptions(args.port, args.simulator_port, args.mail_port, Path(args.data_dir))
+    options = DemoOptions(
+        port=args.port,
+        simulator_port=args.simulator_port,
+        mail_port=args.mail_port,
+        data_dir=Path(args.data_dir),
+        processor_port=args.processor_port,
+    )
     run_demo(options, _settings(parser))
 
 
@@ -293,6 +303,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     _add_serve(commands)
     _add_demo(commands)
     _add_mail(commands)
+    cli_payments.add_commands(commands)
     args = parser.parse_args(argv)
 
     if args.command == "db":
@@ -312,6 +323,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_sink(Path(args.folder), args.host, args.port))
+    elif args.command in cli_payments.COMMANDS:
+        cli_payments.run(args, lambda: _settings(parser))
     elif args.command == "simulator":
         # Imported here so that each command loads only what it needs.
         from adapters.cis_soap.simulator import server
