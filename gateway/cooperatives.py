@@ -6,9 +6,8 @@ One gateway serves several co-ops; each has a file like ``config/demo-coop.toml`
 from __future__ import annotations
 
 import os
-import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -16,12 +15,15 @@ from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, get_type_hints
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from adapters.cis_soap.settings import SoapAdapterSettings
+from gateway.payments.settings import PaymentSettings, load_payment_settings
+from gateway.toml_table import (
+    CooperativeError as CooperativeError,  # re-exported: callers catch it here
+)
+from gateway.toml_table import TomlTable
 
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_HOST_NAME = re.compile(r"[a-z0-9.-]+")
 _CONNECTION_FIELDS = ("url", "user_id", "password", "company", "app_name")
 # The adapter's resilience settings a co-op may override, with their types.
 _RESILIENCE_TYPES: Mapping[str, type] = {
@@ -29,10 +31,6 @@ _RESILIENCE_TYPES: Mapping[str, type] = {
     for name, kind in get_type_hints(SoapAdapterSettings).items()
     if name not in _CONNECTION_FIELDS
 }
-
-
-class CooperativeError(ValueError):
-    """A co-op file the gateway cannot use; the message names the file, the key and why."""
 
 
 class OfficeKind(StrEnum):
@@ -75,6 +73,7 @@ class Cooperative:
     offices: tuple[Office, ...]
     cis: CisConnection
     portal_url: str  # where members log in; e-mails link to it
+    payments: PaymentSettings | None = None  # None: the co-op takes no payments here
 
     def local_time_text(self, at: datetime) -> str:
         """An instant as members read it: "March 3, 2026 at 4:05 PM CST"."""
@@ -103,8 +102,11 @@ def load_cooperative(path: Path | str, environ: Mapping[str, str] | None = None)
         raise CooperativeError(f"{path}: cannot read: {error.strerror}") from None
     except tomllib.TOMLDecodeError as error:
         raise CooperativeError(f"{path}: not valid TOML: {error}") from None
-    top = _Table(data, path, "")
-    top.allow_only("id", "name", "time_zone", "host_names", "offices", "cis", "portal_url")
+    top = TomlTable(data, path, "")
+    top.allow_only(
+        "id", "name", "time_zone", "host_names", "offices", "cis", "portal_url", "payments"
+    )
+    environ = os.environ if environ is None else environ
     host_names = tuple(name.lower() for name in top.host_names("host_names"))
     cooperative = Cooperative(
         id=top.slug("id"),
@@ -112,9 +114,14 @@ def load_cooperative(path: Path | str, environ: Mapping[str, str] | None = None)
         time_zone=top.time_zone("time_zone"),
         host_names=host_names,
         offices=tuple(_office(table) for table in top.tables("offices")),
-        cis=_cis_connection(top.table("cis"), os.environ if environ is None else environ),
+        cis=_cis_connection(top.table("cis"), environ),
         portal_url=(
             top.text("portal_url") if "portal_url" in top.data else f"https://{host_names[0]}/"
+        ),
+        payments=(
+            load_payment_settings(top.table("payments"), environ)
+            if "payments" in top.data
+            else None
         ),
     )
     try:
@@ -124,7 +131,7 @@ def load_cooperative(path: Path | str, environ: Mapping[str, str] | None = None)
     return cooperative
 
 
-def _office(table: _Table) -> Office:
+def _office(table: TomlTable) -> Office:
     table.allow_only("name", "kind", "address", "latitude", "longitude", "phone", "hours")
     kinds = [kind.value for kind in OfficeKind]
     kind = table.text("kind")
@@ -141,7 +148,7 @@ def _office(table: _Table) -> Office:
     )
 
 
-def _cis_connection(table: _Table, environ: Mapping[str, str]) -> CisConnection:
+def _cis_connection(table: TomlTable, environ: Mapping[str, str]) -> CisConnection:
     table.allow_only(*_CONNECTION_FIELDS, "password_env", "resilience")
     if ("password" in table.data) == ("password_env" in table.data):
         raise table.error("password", "give either password or password_env, not both")
@@ -162,7 +169,7 @@ def _cis_connection(table: _Table, environ: Mapping[str, str]) -> CisConnection:
     )
 
 
-def _resilience(table: _Table) -> dict[str, int | float]:
+def _resilience(table: TomlTable) -> dict[str, int | float]:
     table.allow_only(*_RESILIENCE_TYPES)
     overrides: dict[str, int | float] = {}
     for key, value in table.data.items():
@@ -175,87 +182,6 @@ def _resilience(table: _Table) -> dict[str, int | float]:
         else:
             overrides[key] = float(value)
     return overrides
-
-
-class _Table:
-    """One TOML table, read with errors that say which file and key are wrong."""
-
-    def __init__(self, data: Mapping[str, object], path: Path, where: str) -> None:
-        self.data = data
-        self.path = path
-        self.where = where
-
-    def error(self, key: str, why: str) -> CooperativeError:
-        return CooperativeError(f"{self.path}: {self.where}{key}: {why}")
-
-    def allow_only(self, *keys: str) -> None:
-        for key in self.data:
-            if key not in keys:
-                raise self.error(key, f"unknown key; expected one of {', '.join(keys)}")
-
-    def value(self, key: str) -> object:
-        if key not in self.data:
-            raise self.error(key, "missing")
-        return self.data[key]
-
-    def text(self, key: str) -> str:
-        value = self.value(key)
-        if not isinstance(value, str) or not value.strip():
-            raise self.error(key, "must be a non-empty string")
-        return value.strip()
-
-    def slug(self, key: str) -> str:
-        value = self.text(key)
-        if len(value) > 64 or not _SLUG.fullmatch(value):
-            raise self.error(key, "must be lowercase letters, digits and single hyphens (<= 64)")
-        return value
-
-    def time_zone(self, key: str) -> ZoneInfo:
-        name = self.text(key)
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise self.error(key, f"unknown time zone {name!r}") from None
-
-    def lines(self, key: str) -> tuple[str, ...]:
-        values = self.value(key)
-        if not isinstance(values, list) or not _all_text(values):
-            raise self.error(key, "must be a list of non-empty strings")
-        return tuple(value.strip() for value in values)
-
-    def host_names(self, key: str) -> tuple[str, ...]:
-        names = self.lines(key)
-        if not names or not all(_HOST_NAME.fullmatch(name.lower()) for name in names):
-            raise self.error(key, "must list host names without scheme or port")
-        return names
-
-    def coordinate(self, key: str, limit: int) -> Decimal:
-        value = self.value(key)
-        if isinstance(value, bool) or not isinstance(value, int | Decimal):
-            raise self.error(key, "must be a number of degrees")
-        degrees = Decimal(value)
-        if not -limit <= degrees <= limit:
-            raise self.error(key, f"must be within -{limit} and {limit} degrees")
-        return degrees
-
-    def table(self, key: str, *, required: bool = True) -> _Table:
-        value = self.data.get(key, None if required else {})
-        if not isinstance(value, dict):
-            raise self.error(key, "missing table" if value is None else "must be a table")
-        return _Table(value, self.path, f"{self.where}{key}.")
-
-    def tables(self, key: str) -> list[_Table]:
-        values = self.value(key)
-        if not isinstance(values, list) or not all(isinstance(item, dict) for item in values):
-            raise self.error(key, f"must be an array of tables ([[{key}]])")
-        return [
-            _Table(item, self.path, f"{self.where}{key}[{index}].")
-            for index, item in enumerate(values)
-        ]
-
-
-def _all_text(values: Iterable[object]) -> bool:
-    return all(isinstance(value, str) and value.strip() for value in values)
 
 
 @dataclass(frozen=True, slots=True)
