@@ -19,7 +19,10 @@ from gateway.auth.sessions import Principal, SessionLifetimes
 from gateway.auth.throttle import Throttles
 from gateway.cooperatives import Cooperative
 from gateway.outbox import Outbox
+from gateway.payments.processor import PaymentProcessor
+from resolvers.batching import RecordLoader
 from resolvers.loaders import CisLoaders
+from resolvers.pending_payments import PendingAllocation, pending_payments_loader
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,7 @@ class Services:
     lifetimes: SessionLifetimes
     outbox: Outbox  # e-mail to members, sent in the background
     throttles: Throttles  # per client address, shared by the gateway's co-ops
+    processor: PaymentProcessor | None = None  # None: the co-op takes no payments here
     cis_batching: bool = True  # False: one CIS call per key (``COOP_GATEWAY_CIS_BATCHING``)
 
 
@@ -43,10 +47,19 @@ class RequestContext:
     token: str | None  # the bearer token as sent, for logout; never logged
     loaders: CisLoaders
     received_at: datetime  # one "now" per request, in UTC
+    _pending_payments: RecordLoader[str, tuple[PendingAllocation, ...]] | None = None
 
     @property
     def cooperative(self) -> Cooperative:
         return self.services.cooperative
+
+    @property
+    def pending_payments(self) -> RecordLoader[str, tuple[PendingAllocation, ...]]:
+        """The request's loader of payments not yet applied in the CIS, by account."""
+        if self._pending_payments is None:
+            services = self.services
+            self._pending_payments = pending_payments_loader(services.db, services.cooperative.id)
+        return self._pending_payments
 
     @property
     def origin(self) -> Origin:

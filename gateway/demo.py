@@ -45,6 +45,7 @@ from gateway.settings import Settings
 from gateway.store.database import create_engine, session_factory
 from gateway.store.migrate import upgrade
 from gateway.store.models import Role
+from gateway.worker import run_worker
 
 DEMO_COOPERATIVE_FILE = Path("config/demo-coop.toml")
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the demo's published password
@@ -93,6 +94,7 @@ class DemoOptions:
     simulator_port: int = 8001
     mail_port: int = 8025
     data_dir: Path = Path("var")
+    processor_port: int = 8002
 
 
 def run_demo(options: DemoOptions, settings: Settings) -> None:
@@ -133,11 +135,22 @@ async def seed_demo_users(
 async def _demo(options: DemoOptions, settings: Settings) -> None:
     _cancel_on_signals()
     options.data_dir.mkdir(parents=True, exist_ok=True)
-    cooperative = _demo_cooperative(options.simulator_port)
+    cooperative = _demo_cooperative(options)
     simulator = _start_simulator(options)
+    processor = _start_processor(options)
     mail_sink = await start_sink(options.data_dir / "mail", port=options.mail_port)
+    worker_stop = asyncio.Event()
     try:
-        await _wait_for_simulator(options, simulator)
+        await _wait_for(
+            simulator,
+            f"http://127.0.0.1:{options.simulator_port}/_sim/health",
+            options.data_dir / "cis-simulator.log",
+        )
+        await _wait_for(
+            processor,
+            f"http://127.0.0.1:{options.processor_port}/_sandbox/health",
+            options.data_dir / "sandbox-processor.log",
+        )
         engine = create_engine(settings.database_url)
         try:
             await upgrade(engine)
@@ -146,11 +159,17 @@ async def _demo(options: DemoOptions, settings: Settings) -> None:
             await engine.dispose()
         cooperatives = Cooperatives(MappingProxyType({cooperative.id: cooperative}), cooperative)
         app = create_app(settings, cooperatives=cooperatives)
+        # The worker finishes payments the gateway could not (as `coop-gateway worker` does).
+        worker = asyncio.create_task(run_worker(settings, cooperatives, stop=worker_stop))
         await _AnnouncingServer(uvicorn.Config(app, **server_options(settings)), options).serve()
+        worker_stop.set()
+        await worker
     finally:
+        worker_stop.set()
         mail_sink.close()
-        # Blocking on purpose: a second signal cannot cut the simulator's stop short.
+        # Blocking on purpose: a second signal cannot cut the stops short.
         _stop(simulator)
+        _stop(processor)
 
 
 def _cancel_on_signals() -> None:
@@ -170,34 +189,56 @@ def _cancel_on_signals() -> None:
         signal.signal(signal_number, cancel)
 
 
-def _demo_cooperative(simulator_port: int) -> Cooperative:
-    """The demo co-op, with its CIS at the simulator's port."""
+def _demo_cooperative(options: DemoOptions) -> Cooperative:
+    """The demo co-op, with its CIS at the simulator's port and its processor at the
+    sandbox's."""
     cooperative = load_cooperative(DEMO_COOPERATIVE_FILE)
-    url = f"http://127.0.0.1:{simulator_port}/cis"
-    return dataclasses.replace(cooperative, cis=dataclasses.replace(cooperative.cis, url=url))
+    cis_url = f"http://127.0.0.1:{options.simulator_port}/cis"
+    payments = cooperative.payments
+    assert payments is not None  # the demo co-op's file has a [payments] table
+    processor_url = f"http://127.0.0.1:{options.processor_port}"
+    return dataclasses.replace(
+        cooperative,
+        cis=dataclasses.replace(cooperative.cis, url=cis_url),
+        payments=dataclasses.replace(payments, processor_url=processor_url),
+    )
 
 
 def _start_simulator(options: DemoOptions) -> subprocess.Popen[bytes]:
     database = options.data_dir / "cis-simulator.db"
-    command = [sys.executable, "-m", "gateway", "simulator"]
-    command += ["--port", str(options.simulator_port), "--database", str(database)]
-    with (options.data_dir / "cis-simulator.log").open("wb") as log:
-        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    arguments = ["--port", str(options.simulator_port), "--database", str(database)]
+    return _start("simulator", arguments, options.data_dir / "cis-simulator.log")
 
 
-async def _wait_for_simulator(options: DemoOptions, simulator: subprocess.Popen[bytes]) -> None:
-    health = f"http://127.0.0.1:{options.simulator_port}/_sim/health"
+def _start_processor(options: DemoOptions) -> subprocess.Popen[bytes]:
+    database = options.data_dir / "sandbox-processor.db"
+    arguments = ["--port", str(options.processor_port), "--database", str(database)]
+    return _start("sandbox-processor", arguments, options.data_dir / "sandbox-processor.log")
+
+
+def _start(command: str, arguments: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("wb") as log:
+        return subprocess.Popen(  # noqa: S603 - our own command line
+            [sys.executable, "-m", "gateway", command, *arguments],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+async def _wait_for(process: subprocess.Popen[bytes], health: str, log: Path) -> None:
+    """Returns once ``health`` answers 200; exits the demo if the process stops first."""
+    name = log.stem
     deadline = time.monotonic() + SIMULATOR_START_SECONDS
     async with httpx.AsyncClient(timeout=2) as http:
         while time.monotonic() < deadline:
-            if simulator.poll() is not None:
-                log = options.data_dir / "cis-simulator.log"
-                raise SystemExit(f"the CIS simulator stopped; see {log}:\n{log.read_text()}")
+            if process.poll() is not None:
+                printed = await asyncio.to_thread(log.read_text)
+                raise SystemExit(f"the {name} stopped; see {log}:\n{printed}")
             with suppress(httpx.HTTPError):
                 if (await http.get(health)).status_code == 200:
                     return
             await asyncio.sleep(0.2)
-    raise SystemExit(f"the CIS simulator did not answer within {SIMULATOR_START_SECONDS} s")
+    raise SystemExit(f"{health} did not answer within {SIMULATOR_START_SECONDS} s")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -232,6 +273,8 @@ coop-gateway demo
   CIS simulator: http://127.0.0.1:{options.simulator_port}/cis?wsdl \
 (log: {options.data_dir / "cis-simulator.log"})
   Mail sink:     127.0.0.1:{options.mail_port} (messages saved in {options.data_dir / "mail"}/)
+  Payments:      sandbox processor at http://127.0.0.1:{options.processor_port} \
+(test card 4242424242424242; see the README)
 
 Logins, all with password "{DEMO_PASSWORD}":
 {logins}

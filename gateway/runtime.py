@@ -23,6 +23,7 @@ from gateway.context import Services
 from gateway.cooperatives import Cooperatives
 from gateway.mail import Mailer
 from gateway.outbox import Outbox
+from gateway.payments.sandbox_client import SandboxProcessor
 from gateway.settings import Settings
 from gateway.store.database import create_engine, session_factory
 from gateway.store.migrate import current_revision, head_revision
@@ -97,6 +98,11 @@ async def start_gateway(settings: Settings, cooperatives: Cooperatives) -> Async
             # Loads the WSDL: a synchronous moment, once per co-op, before serving.
             adapter = SoapCisAdapter.create(cooperative.cis_settings())
             stack.push_async_callback(adapter.aclose)
+            processor = None
+            if cooperative.payments is not None:
+                payments = cooperative.payments
+                processor = SandboxProcessor(payments.processor_url, payments.api_key)
+                stack.push_async_callback(processor.aclose)
             services[cooperative.id] = Services(
                 cooperative,
                 adapter,
@@ -104,6 +110,7 @@ async def start_gateway(settings: Settings, cooperatives: Cooperatives) -> Async
                 lifetimes,
                 outbox,
                 throttles,
+                processor=processor,
                 cis_batching=settings.cis_batching,
             )
         logger.info("serving co-ops %s", ", ".join(services))

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo
 
 import strawberry
 
 from adapters import records
+from resolvers.pending_payments import PendingAllocation
 from resolvers.periods import history_period
 from resolvers.usage import Resolution, account_usage, usage_window
 from schema.billing import Bill, Payment
@@ -77,6 +79,21 @@ def value_of(value: T | Exception | None) -> T:
     if value is None:
         raise RuntimeError("a field of an account was not loaded with the account")
     return value
+
+
+@strawberry.type
+class PendingPayment:
+    confirmation_number: str
+    amount: Money
+    created_at: datetime
+
+    @classmethod
+    def of(cls, allocation: PendingAllocation, zone: ZoneInfo) -> PendingPayment:
+        return cls(
+            confirmation_number=allocation.confirmation_number,
+            amount=Money(allocation.amount),
+            created_at=allocation.created_at.astimezone(zone),
+        )
 
 
 @strawberry.type
@@ -164,6 +181,20 @@ class Account(Node):
     async def rate(self, info: GatewayInfo) -> Rate | None:
         rate = await info.context.loaders.rate_schedules.load(self.number)
         return None if rate is None else Rate.from_record(rate)
+
+    @field(
+        "Payments made here that the billing system has not applied yet (charged, or being"
+        " confirmed): the balance does not show them. Newest first."
+    )
+    async def pending_payments(self, info: GatewayInfo) -> list[PendingPayment] | None:
+        pending = await info.context.pending_payments.load(self.number)
+        zone = info.context.cooperative.time_zone
+        return [PendingPayment.of(allocation, zone) for allocation in pending]
+
+    @field("The sum of `pendingPayments`: what the balance will drop by once they are applied.")
+    async def pending_amount(self, info: GatewayInfo) -> Money | None:
+        pending = await info.context.pending_payments.load(self.number)
+        return Money(sum((allocation.amount for allocation in pending), Decimal("0.00")))
 
     @field("The power status of the account's worst-off location.")
     def outage_status(self) -> ServiceOutageStatus | None:

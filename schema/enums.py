@@ -9,6 +9,7 @@ import strawberry
 
 from adapters import records
 from gateway.cooperatives import OfficeKind
+from gateway.payments.processor import MethodKind
 from gateway.store.models import ClientKind, TokenScope
 
 AccountStatus = records.AccountStatus
@@ -33,6 +34,7 @@ for _enum in (
     OfficeKind,
     ClientKind,
     TokenScope,
+    MethodKind,
 ):
     strawberry.enum(_enum)
 strawberry.enum(OutageEventStatus, name="OutageEventStatus")
@@ -42,6 +44,7 @@ __all__ = [
     "ClientKind",
     "CrewStatus",
     "MeterKind",
+    "MethodKind",
     "OfficeKind",
     "OutageEventStatus",
     "PaymentChannel",

@@ -15,6 +15,7 @@ class ErrorCode(enum.StrEnum):
     CIS_UNAVAILABLE = "CIS_UNAVAILABLE"
     RATE_LIMITED = "RATE_LIMITED"
     TWO_FACTOR_REQUIRED = "TWO_FACTOR_REQUIRED"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     INTERNAL = "INTERNAL"
 
 
@@ -67,3 +68,7 @@ class TwoFactorRequiredError(CodedError):
         self, message: str = "enter the code from your authenticator app (or a recovery code)"
     ) -> None:
         super().__init__(message)
+
+
+class IdempotencyConflictError(CodedError):
+    code = ErrorCode.IDEMPOTENCY_CONFLICT

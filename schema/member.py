@@ -13,6 +13,7 @@ from schema.account_loading import account_or_not_found, load_accounts
 from schema.errors import Forbidden, NotFound
 from schema.fields import field
 from schema.info import GatewayInfo
+from schema.payments import StoredPaymentMethod, payment_methods
 from schema.profile import Profile, first_customer, profile
 from schema.scalars import Money
 from schema.security import Security, security_of
@@ -53,9 +54,17 @@ class Member:
 
     @field("The login's own security settings; only its member sees them.")
     async def security(self, info: GatewayInfo) -> Security | None:
-        if signed_in(info.context).email != self.email:
-            raise Forbidden("only the member sees their own security settings")
+        self._only_the_member(info, "security settings")
         return await security_of(info.context)
+
+    @field("The login's stored cards and bank accounts, the default first.")
+    async def payment_methods(self, info: GatewayInfo) -> list[StoredPaymentMethod] | None:
+        self._only_the_member(info, "payment methods")
+        return await payment_methods(info)
+
+    def _only_the_member(self, info: GatewayInfo, what: str) -> None:
+        if signed_in(info.context).email != self.email:
+            raise Forbidden(f"only the member sees their own {what}")
 
     @field("One of the member's accounts; NOT_FOUND for any other.")
     async def account(self, info: GatewayInfo, number: str) -> Account | None:

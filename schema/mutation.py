@@ -6,10 +6,13 @@ import strawberry
 
 from schema.auth import AuthMutations
 from schema.credentials import CredentialMutations
+from schema.payments import PaymentMutations
 from schema.profile import ProfileMutations
 from schema.security import SecurityMutations
 
 
 @strawberry.type
-class Mutation(AuthMutations, CredentialMutations, SecurityMutations, ProfileMutations):
+class Mutation(
+    AuthMutations, CredentialMutations, SecurityMutations, ProfileMutations, PaymentMutations
+):
     pass

@@ -41,6 +41,7 @@ from schema.mutation import Mutation
 from schema.node import Node, parse_global_id
 from schema.offices import NearInput, Office
 from schema.outages import OUTAGE_TYPE, Outage
+from schema.payments import PaymentQuote, payment_quote
 from schema.scalars import SCALARS
 
 MAX_OFFICES = 50
@@ -82,6 +83,12 @@ class Query:
             if event is not None:
                 return Outage.from_record(event, info.context.cooperative.time_zone)
         raise NotFound("no such object")
+
+    payment_quote: PaymentQuote = strawberry.field(
+        resolver=payment_quote,
+        description="Per-account amounts, the convenience fee and the total of a payment, to"
+        " confirm before `makePayment`.",
+    )
 
     @field("Outages for the co-op's outage map; needs a login.")
     async def outages(

@@ -134,6 +134,7 @@ DEFAULT_KNOBS = {
     "latency_ms": 0,
     "latency_per_item_ms": 0,
     "fault_rate": 0,
+    "fault_operations": [],
     "outage": "none",
     "max_batch_size": operations.MAX_BATCH_SIZE,
 }

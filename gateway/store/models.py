@@ -92,13 +92,13 @@ class OneTimePurpose(StrEnum):
     EMAIL_CHANGE = "EMAIL_CHANGE"  # proves the member reads the new address
 
 
-def _string_enum(kind: type[StrEnum], name: str) -> Enum:
+def string_enum(kind: type[StrEnum], name: str) -> Enum:
     # VARCHAR plus a CHECK rather than a PostgreSQL enum type: the same on both databases,
     # and a new member is a constraint change instead of ALTER TYPE.
     return Enum(kind, name=name, native_enum=False, create_constraint=True, length=16)
 
 
-def _user_foreign_key() -> ForeignKeyConstraint:
+def user_foreign_key() -> ForeignKeyConstraint:
     return ForeignKeyConstraint(
         ["user_id", "cooperative_id"], ["users.id", "users.cooperative_id"], ondelete="CASCADE"
     )
@@ -116,7 +116,7 @@ class User(Base):
     cooperative_id: Mapped[str] = mapped_column(String(64))
     email: Mapped[str] = mapped_column(String(320))
     password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, in PHC string form
-    role: Mapped[Role] = mapped_column(_string_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(string_enum(Role, "role"))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     # A temporary password (sign-up, new staff) logs in once, before this instant, into a
     # session that may only change it; a login with it clears this.
@@ -157,7 +157,7 @@ class UserAccount(Base):
 
     __tablename__ = "user_accounts"
     __table_args__ = (
-        _user_foreign_key(),
+        user_foreign_key(),
         # Also the index for "who may see this account?" lookups.
         UniqueConstraint("cooperative_id", "account_number", "user_id"),
     )
@@ -173,13 +173,13 @@ class UserSession(Base):
     """A login: the bearer token's SHA-256 (the token itself is never stored) and its life."""
 
     __tablename__ = "sessions"
-    __table_args__ = (_user_foreign_key(),)
+    __table_args__ = (user_foreign_key(),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(index=True)
     cooperative_id: Mapped[str] = mapped_column(String(64))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # hex SHA-256
-    client_kind: Mapped[ClientKind] = mapped_column(_string_enum(ClientKind, "client_kind"))
+    client_kind: Mapped[ClientKind] = mapped_column(string_enum(ClientKind, "client_kind"))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     last_used_at: Mapped[datetime] = mapped_column(default=utc_now)
@@ -193,14 +193,14 @@ class AccessToken(Base):
     """A personal access token for a member's own scripts: named, scoped, stored as SHA-256."""
 
     __tablename__ = "access_tokens"
-    __table_args__ = (_user_foreign_key(),)
+    __table_args__ = (user_foreign_key(),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(index=True)
     cooperative_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    scope: Mapped[TokenScope] = mapped_column(_string_enum(TokenScope, "scope"))
+    scope: Mapped[TokenScope] = mapped_column(string_enum(TokenScope, "scope"))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]  # None: until revoked
@@ -213,12 +213,12 @@ class OneTimeToken(Base):
     """An e-mailed single-use token (password reset, new e-mail address), stored as SHA-256."""
 
     __tablename__ = "one_time_tokens"
-    __table_args__ = (_user_foreign_key(),)
+    __table_args__ = (user_foreign_key(),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(index=True)
     cooperative_id: Mapped[str] = mapped_column(String(64))
-    purpose: Mapped[OneTimePurpose] = mapped_column(_string_enum(OneTimePurpose, "purpose"))
+    purpose: Mapped[OneTimePurpose] = mapped_column(string_enum(OneTimePurpose, "purpose"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     new_email: Mapped[str | None] = mapped_column(String(320))  # for EMAIL_CHANGE
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
@@ -230,7 +230,7 @@ class RecoveryCode(Base):
     """A two-factor recovery code's SHA-256; each logs in once in place of a TOTP code."""
 
     __tablename__ = "recovery_codes"
-    __table_args__ = (_user_foreign_key(), UniqueConstraint("user_id", "code_hash"))
+    __table_args__ = (user_foreign_key(), UniqueConstraint("user_id", "code_hash"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int]

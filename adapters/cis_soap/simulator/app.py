@@ -118,7 +118,7 @@ class _SoapEndpoint:
             items = item_count(call.operation, name)
             controls.count_call(name, items)
             await asyncio.sleep(controls.delay(items))
-            failure = controls.draw_failure()
+            failure = controls.draw_failure(name)
             if failure is Failure.HTTP_ERROR:
                 controls.count_fault(name)
                 return HTMLResponse(_ERROR_PAGE, status_code=500)

@@ -99,6 +99,12 @@ def _batch_size(value: object) -> int:
     return value
 
 
+def _operations(value: object) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise ControlError("fault_operations must be a list of operation names ([] for all)")
+    return frozenset(value)
+
+
 def _flag(value: object) -> bool:
     if not isinstance(value, bool):
         raise ControlError("reset_stats must be true or false")
@@ -109,6 +115,8 @@ _VALIDATORS = {
     "latency_ms": lambda value: _number("latency_ms", value, 0.0),
     "latency_per_item_ms": lambda value: _number("latency_per_item_ms", value, 0.0),
     "fault_rate": lambda value: _number("fault_rate", value, 0.0, 1.0),
+    # Faults only in these operations (e.g. ["ProcessPaymentTransactions"]); [] for all.
+    "fault_operations": _operations,
     "outage": _outage,
     "outage_seconds": lambda value: _number("outage_seconds", value, 0.0),
     "max_batch_size": _batch_size,
@@ -124,6 +132,7 @@ class Controls:
         self.latency_ms = settings.latency_ms
         self.latency_per_item_ms = settings.latency_per_item_ms
         self.fault_rate = settings.fault_rate
+        self.fault_operations: frozenset[str] = frozenset()
         self.max_batch_size = settings.max_batch_size
         self.outage: Outage = "none"
         self.listener: Listener | None = None  # set by the runner; ``refuse`` needs it
@@ -153,6 +162,9 @@ class Controls:
             float, values.get("latency_per_item_ms", self.latency_per_item_ms)
         )
         self.fault_rate = cast(float, values.get("fault_rate", self.fault_rate))
+        self.fault_operations = cast(
+            frozenset[str], values.get("fault_operations", self.fault_operations)
+        )
         self.max_batch_size = cast(int, values.get("max_batch_size", self.max_batch_size))
         if values.get("reset_stats"):
             self.reset_stats()
@@ -167,6 +179,7 @@ class Controls:
             "latency_ms": self.latency_ms,
             "latency_per_item_ms": self.latency_per_item_ms,
             "fault_rate": self.fault_rate,
+            "fault_operations": sorted(self.fault_operations),
             "outage": self.outage,
             "outage_seconds_left": left,
             "max_batch_size": self.max_batch_size,
@@ -211,7 +224,9 @@ class Controls:
         """Seconds a call of ``items`` keys or items takes to answer."""
         return (self.latency_ms + self.latency_per_item_ms * items) / 1000
 
-    def draw_failure(self) -> Failure | None:
+    def draw_failure(self, operation: str) -> Failure | None:
+        if self.fault_operations and operation not in self.fault_operations:
+            return None
         draw = self._rng.random()
         if draw < self.fault_rate / 2:
             return Failure.SOAP_FAULT

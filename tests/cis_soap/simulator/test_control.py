@@ -19,8 +19,10 @@ from tests.cis_soap.soap_client import SoapClient
 from tests.simulator_process import SimulatorControl
 
 
-def failures(controls: Controls, calls: int) -> list[Failure | None]:
-    return [controls.draw_failure() for _ in range(calls)]
+def failures(
+    controls: Controls, calls: int, operation: str = "GetAccountsByAccountNumbers"
+) -> list[Failure | None]:
+    return [controls.draw_failure(operation) for _ in range(calls)]
 
 
 def test_failures_are_reproducible_from_the_seed() -> None:
@@ -86,12 +88,22 @@ def test_delay_grows_with_the_items_of_a_call() -> None:
     assert controls.delay(100) == pytest.approx(0.070)
 
 
+async def test_faults_can_be_kept_to_named_operations() -> None:
+    controls = Controls(SimulatorSettings(seed=42, fault_rate=1.0))
+    await controls.apply({"fault_operations": ["ProcessPaymentTransactions"]})
+    assert set(failures(controls, 20, "ProcessPaymentTransactions")) != {None}
+    assert set(failures(controls, 20, "GetAccountsByAccountNumbers")) == {None}
+    await controls.apply({"fault_operations": []})
+    assert None not in failures(controls, 20, "GetAccountsByAccountNumbers")
+
+
 def test_control_answers_the_current_settings(simulator_control: SimulatorControl) -> None:
     settings = simulator_control.set(latency_ms=5, max_batch_size=50)
     assert settings == {
         "latency_ms": 5.0,
         "latency_per_item_ms": 0.0,
         "fault_rate": 0.0,
+        "fault_operations": [],
         "outage": "none",
         "outage_seconds_left": None,
         "max_batch_size": 50,

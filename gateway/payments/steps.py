@@ -1,0 +1,200 @@
+"""A payment's steps after it is recorded: charge at the processor, then apply in the CIS.
+
+`advance` takes a payment as far as it can go now. Every step is safe to repeat: the
+processor keeps one charge per payment reference, and the CIS applies each allocation's
+external reference at most once; so a step interrupted by a crash, a timeout or a second
+process is simply taken again. Each state change is conditional on the state it leaves, so
+of two processes finishing the same step only one records it (and sends the receipt).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from adapters.errors import CisError
+from adapters.records import PaymentChannel, PaymentTransaction, TenderType
+from gateway.context import Services
+from gateway.payments.processor import Charge, ChargeStatus, MethodKind, ProcessorUnavailable
+from gateway.store.models import User, utc_now
+from gateway.store.payments import Payment, PaymentAllocation, PaymentState
+
+LEASE = timedelta(seconds=60)  # how long one process may work on a payment undisturbed
+_FIRST_RETRY = timedelta(seconds=5)
+_LAST_RETRY = timedelta(minutes=15)
+_ERROR_LENGTH = 200  # the column's length
+
+logger = logging.getLogger(__name__)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: 5 s, 10 s, 20 s … up to 15 minutes between tries."""
+    delay: timedelta = _FIRST_RETRY * 2 ** min(attempts, 20)
+    return min(delay, _LAST_RETRY)
+
+
+async def advance(services: Services, payment_id: int, *, recovering: bool = False) -> Payment:
+    """Charges and posts the payment as far as possible now; the payment as it then is.
+
+    ``recovering``: the payment may have been charged by a process that died, so the
+    processor is asked before charging.
+    """
+    while True:
+        payment = await load(services, payment_id)
+        if payment.state is PaymentState.RECORDED:
+            moved = await _charge(services, payment, recovering=recovering)
+        elif payment.state is PaymentState.CHARGED:
+            moved = await _post(services, payment)
+        else:
+            return payment
+        if not moved:
+            return await load(services, payment_id)
+
+
+async def load(services: Services, payment_id: int) -> Payment:
+    async with services.db() as session:
+        payment = await session.get(Payment, payment_id, populate_existing=True)
+        if payment is None:
+            raise LookupError(f"no payment {payment_id}")
+        return payment
+
+
+async def _charge(services: Services, payment: Payment, *, recovering: bool) -> bool:
+    processor = services.processor
+    if processor is None:
+        raise RuntimeError(f"co-op {payment.cooperative_id} has no payment processor")
+    try:
+        charge = await processor.find_charge(payment.reference) if recovering else None
+        if charge is None:
+            charge = await processor.charge(payment.reference, payment.method_token, payment.total)
+    except ProcessorUnavailable as error:
+        await _retry_later(services, payment, f"processor: {error}")
+        return False
+    if charge.amount != payment.total:  # only a broken processor could do this
+        raise RuntimeError(
+            f"payment {payment.reference}: charged {charge.amount}, not {payment.total}"
+        )
+    return await _record_charge(services, payment, charge)
+
+
+async def _record_charge(services: Services, payment: Payment, charge: Charge) -> bool:
+    approved = charge.status is not ChargeStatus.DECLINED
+    values: dict[str, object] = {"charge_id": charge.charge_id, "updated_at": utc_now()}
+    if approved:
+        values |= {"state": PaymentState.CHARGED}
+    else:
+        values |= {
+            "state": PaymentState.DECLINED,
+            "decline_reason": None
+            if charge.decline_reason is None
+            else charge.decline_reason.value,
+            "decline_message": (charge.decline_message or "")[:_ERROR_LENGTH] or None,
+            "leased_until": None,
+        }
+    async with services.db.begin() as session:
+        await session.execute(
+            update(Payment)
+            .where(Payment.id == payment.id, Payment.state == PaymentState.RECORDED)
+            .values(**values)
+        )
+    logger.info(
+        "payment %s %s by the processor (charge %s)",
+        payment.reference,
+        "approved" if approved else "declined",
+        charge.charge_id,
+    )
+    return approved
+
+
+async def _post(services: Services, payment: Payment) -> bool:
+    unposted = [allocation for allocation in payment.allocations if allocation.posted_at is None]
+    tender = TenderType.CARD if payment.method_kind is MethodKind.CARD else TenderType.ACH
+    transactions = [
+        PaymentTransaction(
+            external_reference=allocation.external_reference,
+            account_number=allocation.account_number,
+            amount=allocation.amount,
+            tender_type=tender,
+            channel=PaymentChannel(payment.channel),
+            received_at=payment.created_at,
+        )
+        for allocation in unposted
+    ]
+    try:
+        receipts = await services.adapter.process_payments(transactions) if transactions else ()
+    except CisError as error:
+        await _retry_later(services, payment, f"CIS: {error}")
+        return False
+    now = utc_now()
+    async with services.db.begin() as session:
+        for receipt in receipts:
+            await session.execute(
+                update(PaymentAllocation)
+                .where(
+                    PaymentAllocation.external_reference == receipt.external_reference,
+                    PaymentAllocation.posted_at.is_(None),
+                )
+                .values(cis_payment_id=receipt.payment_id, posted_at=receipt.posted_at)
+            )
+        posted = await session.scalar(
+            update(Payment)
+            .where(Payment.id == payment.id, Payment.state == PaymentState.CHARGED)
+            .values(state=PaymentState.POSTED, updated_at=now, leased_until=None, last_error=None)
+            .returning(Payment.id)
+        )
+    if posted is not None:
+        logger.info("payment %s applied in the CIS", payment.reference)
+        await _send_receipt(services, payment, now)
+    return True
+
+
+async def _retry_later(services: Services, payment: Payment, error: str) -> None:
+    now = utc_now()
+    delay = retry_delay(payment.attempts)
+    async with services.db.begin() as session:
+        await session.execute(
+            update(Payment)
+            .where(Payment.id == payment.id)
+            .values(
+                attempts=Payment.attempts + 1,
+                next_attempt_at=now + delay,
+                leased_until=None,
+                last_error=error[:_ERROR_LENGTH],
+                updated_at=now,
+            )
+        )
+    logger.warning(
+        "payment %s left %s, retried in %s: %s",
+        payment.reference,
+        payment.state.value,
+        delay,
+        error,
+    )
+
+
+async def _send_receipt(services: Services, payment: Payment, posted_at: datetime) -> None:
+    async with services.db() as session:
+        email = await session.scalar(select(User.email).where(User.id == payment.user_id))
+    if email is None:
+        return
+    cooperative = services.cooperative
+    accounts = "\n".join(
+        f"  account {allocation.account_number}: ${allocation.amount}"
+        for allocation in payment.allocations
+    )
+    services.outbox.post(
+        "payment-receipt",
+        email,
+        {
+            "cooperative": cooperative.name,
+            "confirmation": payment.reference,
+            "amount": f"${payment.amount}",
+            "fee": f"${payment.fee}",
+            "total": f"${payment.total}",
+            "method": payment.method_description,
+            "accounts": accounts,
+            "paid_at": cooperative.local_time_text(posted_at),
+        },
+    )

@@ -1,0 +1,147 @@
+"""Payments the gateway makes: stored payment methods, and each payment's journey from the
+member's request to the processor's charge to the CIS.
+
+A payment row is written before anything else happens and updated after every step, so a
+crash at any point leaves a row that says what to check next (``PaymentState``). Money is
+kept as whole cents (`Cents`): exact on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Dialect,
+    ForeignKey,
+    Index,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gateway.payments.processor import MethodKind
+from gateway.store.models import (
+    ACCOUNT_NUMBER_LENGTH,
+    Base,
+    string_enum,
+    user_foreign_key,
+    utc_now,
+)
+
+_CENT = Decimal("0.01")
+
+
+class Cents(TypeDecorator[Decimal]):
+    """A Decimal amount of dollars with at most two decimals, stored as integer cents."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if value != value.quantize(_CENT):
+            raise ValueError(f"{value} has more than two decimals")
+        return int(value * 100)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else (Decimal(value) / 100).quantize(_CENT)
+
+
+class PaymentState(StrEnum):
+    RECORDED = "RECORDED"  # asked for; the charge not made yet, or its outcome unknown
+    CHARGED = "CHARGED"  # the processor approved; applying it in the CIS
+    POSTED = "POSTED"  # applied in the CIS: done
+    DECLINED = "DECLINED"  # the processor refused: done, nothing charged
+
+
+class PaymentMethod(Base):
+    """A stored card or bank account: the processor's token and what a member needs to
+    recognise it. Never a card or account number."""
+
+    __tablename__ = "payment_methods"
+    __table_args__ = (user_foreign_key(), UniqueConstraint("cooperative_id", "token"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(index=True)
+    cooperative_id: Mapped[str] = mapped_column(String(64))
+    token: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[MethodKind] = mapped_column(string_enum(MethodKind, "kind"))
+    brand: Mapped[str | None] = mapped_column(String(32))
+    last4: Mapped[str] = mapped_column(String(4))
+    expiry_month: Mapped[int | None]
+    expiry_year: Mapped[int | None]
+    nickname: Mapped[str] = mapped_column(String(60))
+    is_default: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    removed_at: Mapped[datetime | None]  # kept for the payments made with it
+
+
+class Payment(Base):
+    """One payment request of a member: one charge at the processor for ``total``, applied
+    in the CIS as one transaction per allocation."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        user_foreign_key(),
+        UniqueConstraint("cooperative_id", "user_id", "idempotency_key"),
+        Index("ix_payments_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int]
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    request_hash: Mapped[str] = mapped_column(String(64))  # what was asked, to spot a reuse
+    reference: Mapped[str] = mapped_column(String(40), unique=True)  # ours; the confirmation
+    method_token: Mapped[str] = mapped_column(String(128))
+    method_kind: Mapped[MethodKind] = mapped_column(string_enum(MethodKind, "method_kind"))
+    method_description: Mapped[str] = mapped_column(String(80))  # "VISA ending in 4242"
+    channel: Mapped[str] = mapped_column(String(16))  # the CIS's PaymentChannel: Web, Mobile…
+    amount: Mapped[Decimal] = mapped_column(Cents())  # applied to accounts
+    fee: Mapped[Decimal] = mapped_column(Cents())  # the convenience fee, charged on top
+    state: Mapped[PaymentState] = mapped_column(string_enum(PaymentState, "state"))
+    charge_id: Mapped[str | None] = mapped_column(String(64))
+    decline_reason: Mapped[str | None] = mapped_column(String(32))
+    decline_message: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # The worker's schedule: when to look at it next, and a lease so one process at a time does.
+    next_attempt_at: Mapped[datetime]
+    leased_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+    allocations: Mapped[list[PaymentAllocation]] = relationship(
+        back_populates="payment",
+        cascade="all, delete-orphan",
+        order_by="PaymentAllocation.position",
+        lazy="selectin",
+    )
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount + self.fee
+
+
+class PaymentAllocation(Base):
+    """The part of a payment for one account; its external reference makes the CIS apply it
+    at most once however often it is sent."""
+
+    __tablename__ = "payment_allocations"
+    __table_args__ = (UniqueConstraint("payment_id", "account_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    account_number: Mapped[str] = mapped_column(String(ACCOUNT_NUMBER_LENGTH), index=True)
+    amount: Mapped[Decimal] = mapped_column(Cents())
+    external_reference: Mapped[str] = mapped_column(String(48), unique=True)
+    cis_payment_id: Mapped[str | None] = mapped_column(String(64))  # once applied
+    posted_at: Mapped[datetime | None]
+
+    payment: Mapped[Payment] = relationship(back_populates="allocations")

@@ -1,0 +1,58 @@
+"""Payments made through the gateway that the CIS has not applied yet, by account.
+
+The CIS's balance does not show them until they are posted; members see them beside it, so
+a pending payment is neither forgotten nor paid twice. Once an allocation is applied it
+leaves this list, and the CIS's payment history shows it (with our external reference).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.store.payments import Payment, PaymentAllocation, PaymentState
+from resolvers.batching import RecordLoader
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAllocation:
+    confirmation_number: str
+    account_number: str
+    amount: Decimal
+    created_at: datetime
+
+
+def pending_payments_loader(
+    db: async_sessionmaker[AsyncSession], cooperative_id: str
+) -> RecordLoader[str, tuple[PendingAllocation, ...]]:
+    """One query for every account a request asks about."""
+
+    async def batch_load(numbers: list[str]) -> list[tuple[PendingAllocation, ...]]:
+        async with db() as session:
+            rows = await session.execute(
+                select(
+                    Payment.reference,
+                    PaymentAllocation.account_number,
+                    PaymentAllocation.amount,
+                    Payment.created_at,
+                )
+                .join(PaymentAllocation.payment)
+                .where(
+                    Payment.cooperative_id == cooperative_id,
+                    Payment.state.in_([PaymentState.RECORDED, PaymentState.CHARGED]),
+                    PaymentAllocation.account_number.in_(numbers),
+                    PaymentAllocation.posted_at.is_(None),
+                )
+                .order_by(Payment.created_at.desc(), Payment.id.desc())
+            )
+        by_account: dict[str, list[PendingAllocation]] = defaultdict(list)
+        for reference, number, amount, created_at in rows:
+            by_account[number].append(PendingAllocation(reference, number, amount, created_at))
+        return [tuple(by_account[number]) for number in numbers]
+
+    return RecordLoader(batch_load)

@@ -1,0 +1,436 @@
+"""Paying through GraphQL over HTTP: the real gateway, a CIS simulator of the module's own
+(payments change its balances), the sandbox processor, a real SMTP server, SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.cis_soap.simulator.demo import DEMO_ACCOUNTS, DEMO_EMAIL, FARM_ACCOUNTS
+from gateway.app import create_app
+from gateway.cooperatives import load_cooperatives
+from gateway.payments.sandbox import methods as test_numbers
+from gateway.payments.sandbox_client import SandboxProcessor
+from gateway.payments.worker import finish_due_payments
+from gateway.runtime import start_gateway
+from gateway.settings import Settings
+from gateway.store.models import utc_now
+from tests.cis_soap.local_server import serving
+from tests.gateway.live_gateway import demo_coop_file, error_codes, graphql, log_in
+from tests.gateway.mailbox import Mailbox, mailbox
+from tests.payments.conftest import API_KEY, RunningSandbox
+from tests.schema.harness import PASSWORD
+from tests.simulator_process import REPO, RunningSimulator, launch, stop
+
+HOME, SHOP, CABIN = DEMO_ACCOUNTS
+BALANCES = "{ viewer { accounts { number balance { total } } } }"
+PAY = """mutation($key: String!, $allocations: [AllocationInput!]!, $method: Int, $token: String) {
+  makePayment(idempotencyKey: $key, allocations: $allocations, paymentMethodId: $method,
+              oneTimeToken: $token) {
+    confirmationNumber status amount fee total method declineReason
+    allocations { accountNumber amount }
+  }
+}"""
+ADD_METHOD = """mutation($token: String!) {
+  addPaymentMethod(token: $token, nickname: "my card") { id kind brand last4 isDefault }
+}"""
+
+
+@pytest.fixture
+def cis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSimulator]:
+    """A simulator of the test's own: payments move its balances, which other tests read."""
+    folder = tmp_path_factory.mktemp("payments-cis")
+    arguments = ["--control-port", "0", "--seed", "7", "--members", "10"]
+    process, (wsdl_line, control_line) = launch(
+        [*arguments, "--database", str(folder / "cis.sqlite3")], 2, folder
+    )
+    url = wsdl_line.removeprefix("CIS simulator: WSDL at ").removesuffix("/cis?wsdl")
+    control = control_line.removeprefix("CIS simulator: control at ").removesuffix("/_sim")
+    yield RunningSimulator(url, control, process)
+    stop(process)
+
+
+@pytest.fixture
+async def mail(tmp_path: Path) -> AsyncIterator[Mailbox]:
+    async with mailbox(tmp_path / "mail") as box:
+        yield box
+
+
+def coop_file(
+    folder: Path, cis: RunningSimulator, sandbox: RunningSandbox, **payments: str
+) -> Path:
+    path = demo_coop_file(folder, cis.soap_url)
+    text = path.read_text()
+    text = text.replace(
+        'processor_url = "http://127.0.0.1:8002"', f'processor_url = "{sandbox.url}"'
+    )
+    text = text.replace('api_key = "sk_sandbox_demo"', f'api_key = "{API_KEY}"')
+    for key, value in payments.items():
+        text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def settings(
+    database_url: str,
+    engine: AsyncEngine,
+    tmp_path: Path,
+    cis: RunningSimulator,
+    sandbox: RunningSandbox,
+    mail: Mailbox,
+) -> Settings:
+    return Settings(
+        database_url=database_url,
+        cooperatives=(coop_file(tmp_path, cis, sandbox),),
+        smtp=mail.smtp,
+    )
+
+
+@pytest.fixture
+async def http(settings: Settings, demo_users: None) -> AsyncIterator[httpx.AsyncClient]:
+    with serving(create_app(settings), lifespan="on") as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            yield client
+
+
+@pytest.fixture
+async def member(http: httpx.AsyncClient) -> str:
+    return await log_in(http, DEMO_EMAIL, PASSWORD)
+
+
+async def balances(http: httpx.AsyncClient, token: str) -> dict[str, Decimal]:
+    answer = await graphql(http, BALANCES, token=token)
+    return {
+        account["number"]: Decimal(account["balance"]["total"])
+        for account in answer["data"]["viewer"]["accounts"]
+    }
+
+
+async def card(processor: SandboxProcessor, number: str = test_numbers.CARD_APPROVE) -> str:
+    return (await processor.tokenize_card(number, 12, utc_now().year + 2, "123")).token
+
+
+async def pay(
+    http: httpx.AsyncClient,
+    token: str,
+    allocations: list[dict[str, str]],
+    *,
+    method: int | None = None,
+    one_time: str | None = None,
+    key: str | None = None,
+) -> dict[str, Any]:
+    variables = {
+        "key": key or str(uuid.uuid4()),
+        "allocations": allocations,
+        "method": method,
+        "token": one_time,
+    }
+    return await graphql(http, PAY, variables, token=token)
+
+
+async def test_partial_amounts_on_two_accounts_with_a_stored_card(
+    http: httpx.AsyncClient,
+    member: str,
+    processor: SandboxProcessor,
+    mail: Mailbox,
+    settings: Settings,
+) -> None:
+    added = await graphql(http, ADD_METHOD, {"token": await card(processor)}, token=member)
+    stored = added["data"]["addPaymentMethod"]
+    assert (stored["kind"], stored["brand"], stored["last4"], stored["isDefault"]) == (
+        "CARD",
+        "VISA",
+        "4242",
+        True,
+    )
+    before = await balances(http, member)
+    answer = await pay(
+        http,
+        member,
+        [{"accountNumber": HOME, "amount": "12.34"}, {"accountNumber": SHOP, "amount": "5.00"}],
+        method=stored["id"],
+    )
+    paid = answer["data"]["makePayment"]
+    assert (paid["status"], paid["amount"], paid["fee"], paid["total"]) == (
+        "POSTED",
+        "17.34",
+        "1.95",  # the demo co-op's flat card fee
+        "19.29",
+    )
+    after = await balances(http, member)
+    assert before[HOME] - after[HOME] == Decimal("12.34")
+    assert before[SHOP] - after[SHOP] == Decimal("5.00")
+    assert after[CABIN] == before[CABIN]
+    receipt = await mail.next_message(DEMO_EMAIL)
+    assert paid["confirmationNumber"] in receipt["Subject"]
+    charges = await processor.charges()
+    assert [(c.reference, c.amount) for c in charges] == [
+        (paid["confirmationNumber"], Decimal("19.29"))
+    ]
+    reconciled = coop_gateway(settings, "payments", "reconcile")
+    assert reconciled.returncode == 0, reconciled.stdout + reconciled.stderr
+    assert "processor charged 19.29; CIS applied 17.34; 0 in flight; 0 differences" in (
+        reconciled.stdout
+    )
+
+
+async def test_pay_the_total_due_on_all_accounts_with_a_bank_account(
+    http: httpx.AsyncClient, member: str, processor: SandboxProcessor
+) -> None:
+    bank = await processor.tokenize_bank_account(
+        test_numbers.BANK_ROUTING, test_numbers.BANK_ACCOUNT_APPROVE
+    )
+    before = await balances(http, member)
+    answer = await graphql(
+        http,
+        """mutation($key: String!, $token: String) {
+          payTotalDue(idempotencyKey: $key, oneTimeToken: $token) { status fee total
+            allocations { accountNumber amount } }
+        }""",
+        {"key": str(uuid.uuid4()), "token": bank.token},
+        token=member,
+    )
+    paid = answer["data"]["payTotalDue"]
+    owing = {number: total for number, total in before.items() if total > 0}
+    assert paid["status"] == "POSTED"
+    assert paid["fee"] == "0.00"  # no fee on bank accounts in the demo co-op
+    assert {line["accountNumber"]: Decimal(line["amount"]) for line in paid["allocations"]} == owing
+    after = await balances(http, member)
+    assert all(after[number] == 0 for number in owing)
+
+
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        (test_numbers.CARD_DECLINE, "DECLINED"),
+        (test_numbers.CARD_INSUFFICIENT_FUNDS, "INSUFFICIENT_FUNDS"),
+        (test_numbers.CARD_EXPIRED, "EXPIRED"),
+    ],
+)
+async def test_a_decline_charges_nothing_and_moves_no_balance(
+    http: httpx.AsyncClient, member: str, processor: SandboxProcessor, number: str, reason: str
+) -> None:
+    before = await balances(http, member)
+    answer = await pay(
+        http,
+        member,
+        [{"accountNumber": HOME, "amount": "20.00"}],
+        one_time=await card(processor, number),
+    )
+    paid = answer["data"]["makePayment"]
+    assert (paid["status"], paid["declineReason"]) == ("DECLINED", reason)
+    assert await balances(http, member) == before
+    assert [charge.status.value for charge in await processor.charges()] == ["DECLINED"]
+
+
+async def test_a_repeated_key_answers_the_first_payment_and_another_body_conflicts(
+    http: httpx.AsyncClient, member: str, processor: SandboxProcessor
+) -> None:
+    token = await card(processor)
+    key = str(uuid.uuid4())
+    allocation = [{"accountNumber": HOME, "amount": "3.00"}]
+    first = (await pay(http, member, allocation, one_time=token, key=key))["data"]["makePayment"]
+    again = (await pay(http, member, allocation, one_time=token, key=key))["data"]["makePayment"]
+    assert again == first
+    assert len(await processor.charges()) == 1
+    other = await pay(
+        http, member, [{"accountNumber": HOME, "amount": "4.00"}], one_time=token, key=key
+    )
+    assert error_codes(other) == ["IDEMPOTENCY_CONFLICT"]
+
+
+@pytest.mark.parametrize(
+    "allocations",
+    [
+        [{"accountNumber": HOME, "amount": "1.005"}],
+        [{"accountNumber": HOME, "amount": "-5.00"}],
+        [{"accountNumber": HOME, "amount": "0.00"}],
+        [{"accountNumber": FARM_ACCOUNTS[0], "amount": "5.00"}],  # the farm's, not the member's
+        [{"accountNumber": HOME, "amount": "5.00"}, {"accountNumber": HOME, "amount": "1.00"}],
+        [{"accountNumber": HOME, "amount": "5000.01"}],  # over the co-op's maximum
+        [],
+    ],
+)
+async def test_bad_allocations_are_bad_input_and_charge_nothing(
+    http: httpx.AsyncClient,
+    member: str,
+    processor: SandboxProcessor,
+    allocations: list[dict[str, str]],
+) -> None:
+    answer = await pay(http, member, allocations, one_time=await card(processor))
+    assert error_codes(answer) == ["BAD_USER_INPUT"]
+    assert await processor.charges() == ()
+
+
+async def test_a_removed_payment_method_cannot_pay(
+    http: httpx.AsyncClient, member: str, processor: SandboxProcessor
+) -> None:
+    added = await graphql(http, ADD_METHOD, {"token": await card(processor)}, token=member)
+    method_id = added["data"]["addPaymentMethod"]["id"]
+    removed = await graphql(
+        http, f"mutation {{ removePaymentMethod(id: {method_id}) }}", token=member
+    )
+    assert removed["data"] == {"removePaymentMethod": True}
+    answer = await pay(http, member, [{"accountNumber": HOME, "amount": "5.00"}], method=method_id)
+    assert error_codes(answer) == ["BAD_USER_INPUT"]
+    listed = await graphql(http, "{ viewer { paymentMethods { id } } }", token=member)
+    assert listed["data"]["viewer"]["paymentMethods"] == []
+
+
+async def test_overpayment_is_refused_where_the_co_op_says_so(
+    database_url: str,
+    engine: AsyncEngine,
+    tmp_path: Path,
+    cis: RunningSimulator,
+    sandbox: RunningSandbox,
+    processor: SandboxProcessor,
+    demo_users: None,
+) -> None:
+    settings = Settings(
+        database_url=database_url,
+        cooperatives=(coop_file(tmp_path, cis, sandbox, allow_overpayment="false"),),
+    )
+    with serving(create_app(settings), lifespan="on") as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            token = await log_in(client, DEMO_EMAIL, PASSWORD)
+            owed = (await balances(client, token))[CABIN]
+            too_much = str(owed + Decimal("0.01"))
+            answer = await pay(
+                client,
+                token,
+                [{"accountNumber": CABIN, "amount": too_much}],
+                one_time=await card(processor),
+            )
+    assert error_codes(answer) == ["BAD_USER_INPUT"]
+    assert f"owes ${owed}" in answer["errors"][0]["message"]
+
+
+async def test_a_charge_the_cis_cannot_take_is_pending_until_the_worker_posts_it(
+    http: httpx.AsyncClient,
+    member: str,
+    processor: SandboxProcessor,
+    settings: Settings,
+    cis: RunningSimulator,
+) -> None:
+    before = await balances(http, member)
+    await cis_knobs(http, cis, fault_rate=1.0, fault_operations=["ProcessPaymentTransactions"])
+    try:
+        answer = await pay(
+            http,
+            member,
+            [{"accountNumber": HOME, "amount": "7.50"}],
+            one_time=await card(processor),
+        )
+    finally:
+        await cis_knobs(http, cis, fault_rate=0.0, fault_operations=[])
+    paid = answer["data"]["makePayment"]
+    assert paid["status"] == "PENDING"
+    assert len(await processor.charges()) == 1  # charged once, not applied yet
+    assert await balances(http, member) == before
+    assert await pending(http, member, HOME) == {
+        "pendingAmount": "7.50",
+        "pendingPayments": [{"confirmationNumber": paid["confirmationNumber"], "amount": "7.50"}],
+    }
+
+    await run_worker_once(settings)
+    after = await balances(http, member)
+    assert before[HOME] - after[HOME] == Decimal("7.50")
+    assert len(await processor.charges()) == 1
+    assert await pending(http, member, HOME) == {"pendingAmount": "0.00", "pendingPayments": []}
+
+
+async def test_a_charge_whose_answer_was_lost_is_found_not_charged_again(
+    http: httpx.AsyncClient,
+    member: str,
+    processor: SandboxProcessor,
+    sandbox: RunningSandbox,
+    settings: Settings,
+) -> None:
+    before = await balances(http, member)
+    await sandbox.set_faults(charge_then_fail_rate=1.0)
+    answer = await pay(
+        http, member, [{"accountNumber": SHOP, "amount": "2.25"}], one_time=await card(processor)
+    )
+    await sandbox.set_faults(charge_then_fail_rate=0.0)
+    assert answer["data"]["makePayment"]["status"] == "PENDING"
+    assert coop_gateway(settings, "payments", "reconcile").returncode == 0  # in flight is fine
+
+    # The worker, as its own process, asks the processor before charging again.
+    worker = subprocess.Popen(  # noqa: ASYNC220 - started once; the test awaits HTTP meanwhile
+        [sys.executable, "-m", "gateway", "worker", "--interval", "0.2"],
+        env=environment(settings),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(150):  # the retry is due 5 s after the failure
+            if (await balances(http, member))[SHOP] != before[SHOP]:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        # Waited for off the loop: the loop runs the mail sink its receipt goes to.
+        _, errors = await asyncio.to_thread(worker.communicate, timeout=30)
+    assert worker.returncode == 0, errors
+    assert before[SHOP] - (await balances(http, member))[SHOP] == Decimal("2.25")
+    assert len(await processor.charges()) == 1
+
+
+async def pending(http: httpx.AsyncClient, token: str, number: str) -> dict[str, Any]:
+    query = """query($n: String!) { viewer { account(number: $n) {
+      pendingAmount pendingPayments { confirmationNumber amount } } } }"""
+    answer = await graphql(http, query, {"n": number}, token=token)
+    found: dict[str, Any] = answer["data"]["viewer"]["account"]
+    return found
+
+
+async def cis_knobs(http: httpx.AsyncClient, cis: RunningSimulator, **knobs: object) -> None:
+    response = await http.post(f"{cis.control_url}/_sim/control", json=knobs)
+    assert response.status_code == 200, response.text
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "COOP_GATEWAY_DATABASE_URL": settings.database_url,
+        "COOP_GATEWAY_COOPERATIVES": ",".join(str(path) for path in settings.cooperatives),
+        "COOP_GATEWAY_SMTP_PORT": str(settings.smtp.port),
+    }
+
+
+def coop_gateway(settings: Settings, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", *arguments],
+        env=environment(settings),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def run_worker_once(settings: Settings) -> None:
+    """What `coop-gateway worker` does on each round, due or not: every pending payment."""
+    cooperatives = load_cooperatives(settings.cooperatives)
+    async with start_gateway(settings, cooperatives) as gateway:
+        for services in gateway.services.values():
+            await finish_due_payments(services, utc_now() + timedelta(hours=1))
