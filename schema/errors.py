@@ -16,6 +16,7 @@ class ErrorCode(enum.StrEnum):
     RATE_LIMITED = "RATE_LIMITED"
     TWO_FACTOR_REQUIRED = "TWO_FACTOR_REQUIRED"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    PAYMENT_PROCESSOR_UNAVAILABLE = "PAYMENT_PROCESSOR_UNAVAILABLE"
     INTERNAL = "INTERNAL"
 
 
@@ -72,3 +73,12 @@ class TwoFactorRequiredError(CodedError):
 
 class IdempotencyConflictError(CodedError):
     code = ErrorCode.IDEMPOTENCY_CONFLICT
+
+
+class ProcessorUnavailableError(CodedError):
+    code = ErrorCode.PAYMENT_PROCESSOR_UNAVAILABLE
+
+    def __init__(
+        self, message: str = "the payment processor is not answering; nothing was charged"
+    ) -> None:
+        super().__init__(message)

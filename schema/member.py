@@ -13,7 +13,7 @@ from schema.account_loading import account_or_not_found, load_accounts
 from schema.errors import Forbidden, NotFound
 from schema.fields import field
 from schema.info import GatewayInfo
-from schema.payments import StoredPaymentMethod, payment_methods
+from schema.payment_methods import StoredPaymentMethod, payment_methods
 from schema.profile import Profile, first_customer, profile
 from schema.scalars import Money
 from schema.security import Security, security_of

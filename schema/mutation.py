@@ -6,6 +6,7 @@ import strawberry
 
 from schema.auth import AuthMutations
 from schema.credentials import CredentialMutations
+from schema.payment_methods import PaymentMethodMutations
 from schema.payments import PaymentMutations
 from schema.profile import ProfileMutations
 from schema.security import SecurityMutations
@@ -13,6 +14,11 @@ from schema.security import SecurityMutations
 
 @strawberry.type
 class Mutation(
-    AuthMutations, CredentialMutations, SecurityMutations, ProfileMutations, PaymentMutations
+    AuthMutations,
+    CredentialMutations,
+    SecurityMutations,
+    ProfileMutations,
+    PaymentMethodMutations,
+    PaymentMutations,
 ):
     pass

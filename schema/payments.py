@@ -1,15 +1,14 @@
-"""Paying: stored payment methods, a quote, and payments of one or several accounts.
+"""Paying: a quote, and payments of one or several accounts with one charge.
 
-A payment is one charge for the total, applied to each account in the CIS. Its answer says
-whether it is POSTED (applied), PENDING (charged or being confirmed: the gateway finishes it)
-or DECLINED (nothing charged, with the processor's reason). Repeating a request with the
-same ``idempotencyKey`` answers the first payment again and charges nothing.
+A payment's answer says whether it is POSTED (applied), PENDING (charged or being
+confirmed: the gateway finishes it), DECLINED (the processor's reason) or FAILED (the
+processor could not be reached; nothing charged). Repeating a request with the same
+``idempotencyKey`` answers the first payment again and charges nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -20,19 +19,20 @@ from adapters.records import PaymentChannel
 from gateway.payments import methods
 from gateway.payments.requests import (
     Allocation,
-    IdempotencyConflict,
+    Asked,
     Method,
     PaymentRefused,
     Quote,
+    asked,
+    earlier_payment,
     make_payment,
     quote,
 )
-from gateway.store.payments import Payment, PaymentMethod, PaymentState
-from resolvers.access import may_write, signed_in
-from schema.enums import MethodKind
-from schema.errors import BadUserInput, IdempotencyConflictError
+from gateway.store.payments import Payment, PaymentState
+from resolvers.access import may_write
 from schema.fields import mutation
 from schema.info import GatewayInfo
+from schema.payment_refusals import payment_refusals
 from schema.scalars import Money
 
 
@@ -40,7 +40,8 @@ from schema.scalars import Money
 class PaymentStatus(Enum):
     POSTED = "POSTED"  # applied to the accounts in the CIS
     PENDING = "PENDING"  # being charged or applied; the gateway finishes it
-    DECLINED = "DECLINED"  # nothing was charged
+    DECLINED = "DECLINED"  # the processor refused: nothing was charged
+    FAILED = "FAILED"  # the processor could not be reached: nothing was charged
 
 
 _STATUS = {
@@ -48,32 +49,8 @@ _STATUS = {
     PaymentState.CHARGED: PaymentStatus.PENDING,
     PaymentState.POSTED: PaymentStatus.POSTED,
     PaymentState.DECLINED: PaymentStatus.DECLINED,
+    PaymentState.FAILED: PaymentStatus.FAILED,
 }
-
-
-@strawberry.type(name="PaymentMethod")
-class StoredPaymentMethod:
-    id: int
-    kind: MethodKind
-    brand: str | None
-    last4: str
-    expiry_month: int | None
-    expiry_year: int | None
-    nickname: str
-    is_default: bool
-
-    @classmethod
-    def of(cls, method: PaymentMethod) -> StoredPaymentMethod:
-        return cls(
-            id=method.id,
-            kind=method.kind,
-            brand=method.brand,
-            last4=method.last4,
-            expiry_month=method.expiry_month,
-            expiry_year=method.expiry_year,
-            nickname=method.nickname,
-            is_default=method.is_default,
-        )
 
 
 @strawberry.input
@@ -134,90 +111,35 @@ class PaymentResult:
         )
 
 
-@contextmanager
-def refusals_as_bad_input() -> Iterator[None]:
-    try:
-        yield
-    except PaymentRefused as error:
-        raise BadUserInput(str(error)) from None
-    except IdempotencyConflict as error:
-        raise IdempotencyConflictError(str(error)) from None
-
-
 async def priced(
     info: GatewayInfo,
     allocations: Sequence[AllocationInput],
     payment_method_id: int | None,
     one_time_token: str | None,
 ) -> tuple[Method, Quote]:
-    """The payment method and the quote of a request; raises BAD_USER_INPUT."""
+    """The payment method and the quote of a request; raises `PaymentRefused`."""
     context = info.context
     principal = may_write(context)
-    with refusals_as_bad_input():
-        processor_settings = context.cooperative.payments
-        method = await methods.paying_method(
-            context.services, principal, payment_method_id, one_time_token, context.received_at
-        )
-        assert processor_settings is not None  # paying_method refused a co-op without one
-        asked = [Allocation(a.account_number.strip(), Decimal(a.amount)) for a in allocations]
-        accounts = await context.loaders.accounts.load_many(
-            [a.account_number for a in asked if a.account_number in principal.account_numbers]
-        )
-        by_number = {account.account_number: account for account in accounts if account}
-        return method, quote(processor_settings, principal, asked, by_number, method.kind)
+    method = await methods.paying_method(
+        context.services, principal, payment_method_id, one_time_token, context.received_at
+    )
+    settings = context.cooperative.payments
+    if settings is None:  # paying_method refuses first; here for the type checker
+        raise PaymentRefused("this co-op takes no payments here")
+    wanted = [Allocation(a.account_number.strip(), Decimal(a.amount)) for a in allocations]
+    own = [a.account_number for a in wanted if a.account_number in principal.account_numbers]
+    accounts = await context.loaders.accounts.load_many(own)
+    in_flight = await context.pending_payments.load_many(own)
+    pending = {
+        number: sum((p.amount for p in payments), Decimal(0))
+        for number, payments in zip(own, in_flight, strict=True)
+    }
+    by_number = {account.account_number: account for account in accounts if account}
+    return method, quote(settings, principal, wanted, by_number, pending, method.kind)
 
 
 @strawberry.type
 class PaymentMutations:
-    @mutation("Stores a card or bank account the app tokenized with the payment processor.")
-    async def add_payment_method(
-        self,
-        info: GatewayInfo,
-        token: str,
-        nickname: str | None = None,
-        make_default: bool = False,
-    ) -> StoredPaymentMethod:
-        context = info.context
-        with refusals_as_bad_input():
-            stored = await methods.add_method(
-                context.services,
-                may_write(context),
-                token,
-                nickname,
-                make_default,
-                context.received_at,
-            )
-        return StoredPaymentMethod.of(stored)
-
-    @mutation("Renames a stored payment method, or makes it the default.")
-    async def update_payment_method(
-        self,
-        info: GatewayInfo,
-        id: int,
-        nickname: str | None = None,
-        make_default: bool = False,
-    ) -> StoredPaymentMethod:
-        context = info.context
-        with refusals_as_bad_input():
-            changed = await methods.change_method(
-                context.services,
-                may_write(context),
-                id,
-                nickname=nickname,
-                make_default=make_default,
-                now=context.received_at,
-            )
-        return StoredPaymentMethod.of(changed)
-
-    @mutation("Removes a stored payment method; payments made with it keep their record.")
-    async def remove_payment_method(self, info: GatewayInfo, id: int) -> bool:
-        context = info.context
-        with refusals_as_bad_input():
-            await methods.change_method(
-                context.services, may_write(context), id, remove=True, now=context.received_at
-            )
-        return True
-
     @mutation(
         "Pays chosen amounts on one or several of the member's accounts with one charge."
         " Give a stored `paymentMethodId` or a processor `oneTimeToken`, and a fresh"
@@ -231,8 +153,12 @@ class PaymentMutations:
         payment_method_id: int | None = None,
         one_time_token: str | None = None,
     ) -> PaymentResult:
-        method, priced_payment = await priced(info, allocations, payment_method_id, one_time_token)
-        return await _pay(info, idempotency_key, method, priced_payment)
+        with payment_refusals():
+            sent = sorted((a.account_number.strip(), str(a.amount)) for a in allocations)
+            request = asked(idempotency_key, "makePayment", payment_method_id, one_time_token, sent)
+            return await _pay(
+                info, request, lambda: priced(info, allocations, payment_method_id, one_time_token)
+            )
 
     @mutation("Pays the total due on all the member's accounts that owe, or on `accountNumbers`.")
     async def pay_total_due(
@@ -243,37 +169,41 @@ class PaymentMutations:
         payment_method_id: int | None = None,
         one_time_token: str | None = None,
     ) -> PaymentResult:
-        principal = may_write(info.context)
-        numbers = sorted(principal.account_numbers if account_numbers is None else account_numbers)
-        accounts = await info.context.loaders.accounts.load_many(
-            [number for number in numbers if number in principal.account_numbers]
-        )
-        owing = [
-            AllocationInput(
-                account_number=account.account_number, amount=Money(account.balance.total)
+        async def owing() -> tuple[Method, Quote]:
+            principal = may_write(info.context)
+            chosen = principal.account_numbers if account_numbers is None else account_numbers
+            numbers = sorted(number for number in chosen if number in principal.account_numbers)
+            accounts = await info.context.loaders.accounts.load_many(numbers)
+            due = [
+                AllocationInput(
+                    account_number=account.account_number, amount=Money(account.balance.total)
+                )
+                for account in accounts
+                if account is not None and account.balance.total > 0
+            ]
+            if not due:
+                raise PaymentRefused("nothing is due on those accounts")
+            return await priced(info, due, payment_method_id, one_time_token)
+
+        with payment_refusals():
+            chosen = None if account_numbers is None else sorted(account_numbers)
+            request = asked(
+                idempotency_key, "payTotalDue", payment_method_id, one_time_token, chosen
             )
-            for account in accounts
-            if account is not None and account.balance.total > 0
-        ]
-        if not owing:
-            raise BadUserInput("nothing is due on those accounts")
-        method, priced_payment = await priced(info, owing, payment_method_id, one_time_token)
-        return await _pay(info, idempotency_key, method, priced_payment)
+            return await _pay(info, request, owing)
 
 
 async def _pay(
-    info: GatewayInfo, idempotency_key: str, method: Method, priced_payment: Quote
+    info: GatewayInfo, request: Asked, pricing: Callable[[], Awaitable[tuple[Method, Quote]]]
 ) -> PaymentResult:
+    """The first payment made with the request's key, or a new one priced by ``pricing``."""
     context = info.context
-    with refusals_as_bad_input():
+    principal = may_write(context)
+    payment = await earlier_payment(context.services, principal, request)
+    if payment is None:
+        method, priced_payment = await pricing()
         payment = await make_payment(
-            context.services,
-            may_write(context),
-            idempotency_key,
-            method,
-            priced_payment,
-            PaymentChannel.WEB,
-            context.received_at,
+            context.services, principal, request, method, priced_payment, PaymentChannel.WEB
         )
     return PaymentResult.of(payment, info)
 
@@ -289,10 +219,6 @@ async def payment_quote(
     one_time_token: str | None = None,
 ) -> PaymentQuote:
     """Per-account amounts, the convenience fee and the total, before the member confirms."""
-    _method, priced_payment = await priced(info, allocations, payment_method_id, one_time_token)
+    with payment_refusals():
+        _method, priced_payment = await priced(info, allocations, payment_method_id, one_time_token)
     return PaymentQuote.of(priced_payment)
-
-
-async def payment_methods(info: GatewayInfo) -> list[StoredPaymentMethod]:
-    stored = await methods.stored_methods(info.context.services, signed_in(info.context))
-    return [StoredPaymentMethod.of(method) for method in stored]

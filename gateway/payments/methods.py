@@ -111,7 +111,7 @@ async def change_method(
             await _clear_default(session, principal)
             method.is_default = True
         if remove:
-            method.removed_at, method.is_default = now, False
+            method.removed_at, method.is_default, method.token = now, False, None
     return method
 
 
@@ -123,16 +123,26 @@ async def paying_method(
     now: datetime,
 ) -> Method:
     """What a payment is made with: one stored method of the member, or a one-time token."""
+    processor_of(services)  # a co-op without payments refuses before anything else
     if (method_id is None) == (one_time_token is None):
         raise PaymentRefused("give either paymentMethodId or oneTimeToken")
     if one_time_token is not None:
         details = await _details(services, one_time_token, now)
+        async with services.db() as session:
+            owner = await session.scalar(
+                select(PaymentMethod.user_id).where(
+                    PaymentMethod.cooperative_id == principal.cooperative_id,
+                    PaymentMethod.token == details.token,
+                )
+            )
+        if owner is not None and owner != principal.user_id:  # another member's stored card
+            raise PaymentRefused("the payment processor does not know that token")
         return Method(details.token, details.kind, describe(details))
     async with services.db() as session:
         stored = await session.scalar(
             select(PaymentMethod).where(*_own(principal), PaymentMethod.id == method_id)
         )
-    if stored is None:
+    if stored is None or stored.token is None:
         raise PaymentRefused("no such payment method (was it removed?)")
     _check_expiry(stored.expiry_month, stored.expiry_year, now)
     return Method(stored.token, stored.kind, describe(stored))

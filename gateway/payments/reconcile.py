@@ -20,10 +20,9 @@ from sqlalchemy import select
 from adapters.records import DateRange
 from gateway.context import Services
 from gateway.payments.processor import Charge, ChargeStatus
+from gateway.payments.requests import REFERENCE_PREFIX
 from gateway.store.models import utc_now
 from gateway.store.payments import Payment, PaymentState
-
-REFERENCE_PREFIX = "CP-"  # every payment reference the gateway makes starts so
 
 
 @dataclass
@@ -33,10 +32,6 @@ class Reconciliation:
     applied_total: Decimal = Decimal("0.00")  # the CIS's payments with our references
     in_flight: list[str] = field(default_factory=list)  # references not yet applied
     differences: list[str] = field(default_factory=list)
-
-    @property
-    def agrees(self) -> bool:
-        return not self.differences
 
 
 async def reconcile(services: Services) -> Reconciliation:
@@ -69,8 +64,9 @@ def _check_charges(
         amount = charge.amount
         if payment is None:
             result.differences.append(f"charge {reference} ({amount}) has no payment")
-        elif payment.state is PaymentState.DECLINED:
-            result.differences.append(f"payment {reference} is declined but was charged")
+        elif payment.state in (PaymentState.DECLINED, PaymentState.FAILED):
+            state = payment.state.value
+            result.differences.append(f"payment {reference} is {state} but was charged")
         elif payment.total != amount:
             result.differences.append(
                 f"payment {reference} is {payment.total} but was charged {amount}"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -24,12 +24,17 @@ from gateway.auth.sessions import Principal
 from gateway.context import Services
 from gateway.payments.processor import MethodKind
 from gateway.payments.settings import CENT, PaymentSettings
-from gateway.payments.steps import LEASE, advance
+from gateway.payments.steps import LEASE, advance, load, retry_later
+from gateway.store.models import utc_now
 from gateway.store.payments import Payment, PaymentAllocation, PaymentState
 
 MAX_ALLOCATIONS = 100
 MAX_IDEMPOTENCY_KEY_LENGTH = 100  # the column's length
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # read over the phone: no 0/O, 1/I
+REFERENCE_PREFIX = "CP-"  # every payment reference the gateway makes starts so
+
+
+logger = logging.getLogger(__name__)
 
 
 class PaymentRefused(ValueError):
@@ -71,10 +76,12 @@ def quote(
     principal: Principal,
     allocations: Sequence[Allocation],
     accounts: Mapping[str, Account | None],
+    pending: Mapping[str, Decimal],
     method_kind: MethodKind,
 ) -> Quote:
     """Checks the allocations against the co-op's rules and the CIS's accounts (``accounts``
-    by number) and prices them; raises `PaymentRefused`."""
+    by number, with ``pending``: paid here, not applied yet) and prices them; raises
+    `PaymentRefused`."""
     if not allocations:
         raise PaymentRefused("choose at least one account to pay")
     if len(allocations) > MAX_ALLOCATIONS:
@@ -83,7 +90,9 @@ def quote(
     if len(set(numbers)) != len(numbers):
         raise PaymentRefused("each account may appear once in a payment")
     for allocation in allocations:
-        _check_allocation(settings, principal, allocation, accounts.get(allocation.account_number))
+        number = allocation.account_number
+        owed = accounts.get(number)
+        _check_allocation(settings, principal, allocation, owed, pending.get(number, Decimal(0)))
     amount = sum((allocation.amount for allocation in allocations), Decimal("0.00"))
     if amount > settings.max_payment:
         raise PaymentRefused(f"one payment may be at most ${settings.max_payment}")
@@ -95,6 +104,7 @@ def _check_allocation(
     principal: Principal,
     allocation: Allocation,
     account: Account | None,
+    pending: Decimal,
 ) -> None:
     number, amount = allocation.account_number, allocation.amount
     # Only the member's own accounts, and another's reads exactly like a missing one.
@@ -108,29 +118,63 @@ def _check_allocation(
         raise PaymentRefused(f"account {number} owes ${account.balance.total}: pay at most that")
 
 
-async def make_payment(
-    services: Services,
-    principal: Principal,
-    idempotency_key: str,
-    method: Method,
-    priced: Quote,
-    channel: PaymentChannel,
-    now: datetime,
-) -> Payment:
-    """Records the payment (or finds it, for a repeated request) and takes it as far as it
-    goes now: posted, declined, or pending for the worker to finish."""
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A payment request as the member sent it: what its idempotency key stands for."""
+
+    idempotency_key: str
+    fingerprint: str  # a hash of the request's own arguments
+
+
+def asked(idempotency_key: str, *arguments: object) -> Asked:
+    """The request's key and a fingerprint of its ``arguments`` (JSON-able, in a fixed
+    order): the same request sent again has the same fingerprint, whatever changed since."""
     key = idempotency_key.strip()
     if not 8 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
         raise PaymentRefused(
             f"idempotencyKey needs 8 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters (a UUID will do)"
         )
-    request_hash = _request_hash(method, priced)
-    reference = _new_reference()
+    text = json.dumps(arguments, sort_keys=True, default=str)
+    return Asked(key, hashlib.sha256(text.encode()).hexdigest())
+
+
+async def earlier_payment(
+    services: Services, principal: Principal, request: Asked
+) -> Payment | None:
+    """The payment first made with this key, if any; `IdempotencyConflict` when that was
+    another request. Looked up before anything is checked or charged, so a repeat answers
+    the first payment even after balances, methods or the processor changed."""
+    async with services.db() as session:
+        earlier = await session.scalar(
+            select(Payment).where(
+                Payment.cooperative_id == principal.cooperative_id,
+                Payment.user_id == principal.user_id,
+                Payment.idempotency_key == request.idempotency_key,
+            )
+        )
+    if earlier is not None and earlier.request_hash != request.fingerprint:
+        raise IdempotencyConflict("this idempotencyKey was used for another payment")
+    return earlier
+
+
+async def make_payment(
+    services: Services,
+    principal: Principal,
+    request: Asked,
+    method: Method,
+    priced: Quote,
+    channel: PaymentChannel,
+) -> Payment:
+    """Records the payment and takes it as far as it goes now: posted, declined, or pending
+    for the worker to finish. Once recorded, any failure answers it as pending: it may have
+    been charged, and the worker finds out."""
+    reference = new_reference()
+    now = utc_now()
     payment = Payment(
         cooperative_id=principal.cooperative_id,
         user_id=principal.user_id,
-        idempotency_key=key,
-        request_hash=request_hash,
+        idempotency_key=request.idempotency_key,
+        request_hash=request.fingerprint,
         reference=reference,
         method_token=method.token,
         method_kind=method.kind,
@@ -157,40 +201,20 @@ async def make_payment(
     try:
         async with services.db.begin() as session:
             session.add(payment)
-    except IntegrityError:
-        return await _earlier(services, principal, key, request_hash)
-    return await advance(services, payment.id)
+    except IntegrityError:  # the same key, recorded by a concurrent request
+        earlier = await earlier_payment(services, principal, request)
+        if earlier is None:  # the reference was drawn twice: practically never
+            raise
+        return earlier
+    try:
+        return await advance(services, payment.id)
+    except Exception as error:
+        logger.exception("payment %s stopped short; the worker finishes it", reference)
+        await retry_later(services, payment, f"unexpected: {type(error).__name__}")
+        return await load(services, payment.id)
 
 
-async def _earlier(
-    services: Services, principal: Principal, key: str, request_hash: str
-) -> Payment:
-    """The payment first made with this key: the same request answers it again, unchanged."""
-    async with services.db() as session:
-        earlier = await session.scalar(
-            select(Payment).where(
-                Payment.cooperative_id == principal.cooperative_id,
-                Payment.user_id == principal.user_id,
-                Payment.idempotency_key == key,
-            )
-        )
-    if earlier is None:  # the unique constraint refused the reference: practically never
-        raise RuntimeError("a payment reference was drawn twice")
-    if earlier.request_hash != request_hash:
-        raise IdempotencyConflict("this idempotencyKey was used for another payment")
-    return earlier
-
-
-def _request_hash(method: Method, priced: Quote) -> str:
-    asked = {
-        "method": method.token,
-        "allocations": sorted((a.account_number, str(a.amount)) for a in priced.allocations),
-        "fee": str(priced.fee),
-    }
-    return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
-
-
-def _new_reference() -> str:
-    """A confirmation number like ``CP-7K3M-9QX2``: about 60 bits, easy to read out."""
+def new_reference() -> str:
+    """A confirmation number like ``CP-7K3M-9QX2-AB4D``: 60 bits, easy to read out."""
     groups = ("".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(4)) for _ in range(3))
-    return "CP-" + "-".join(groups)
+    return REFERENCE_PREFIX + "-".join(groups)

@@ -67,7 +67,7 @@ def load_payment_settings(table: TomlTable, environ: Mapping[str, str]) -> Payme
         "bank_account_fee",
     )
     if ("api_key" in table.data) == ("api_key_env" in table.data):
-        raise table.error("api_key", "give either api_key or api_key_env, not both")
+        raise table.error("api_key", "give one of api_key and api_key_env")
     if "api_key" in table.data:
         api_key = table.text("api_key")
     else:

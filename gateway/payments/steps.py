@@ -17,11 +17,20 @@ from sqlalchemy import select, update
 from adapters.errors import CisError
 from adapters.records import PaymentChannel, PaymentTransaction, TenderType
 from gateway.context import Services
-from gateway.payments.processor import Charge, ChargeStatus, MethodKind, ProcessorUnavailable
+from gateway.payments.processor import (
+    Charge,
+    ChargeStatus,
+    MethodKind,
+    PaymentProcessor,
+    ProcessorUnavailable,
+)
 from gateway.store.models import User, utc_now
 from gateway.store.payments import Payment, PaymentAllocation, PaymentState
 
 LEASE = timedelta(seconds=60)  # how long one process may work on a payment undisturbed
+# Charge attempts the processor may fail (about ten minutes of retries) before a payment it
+# never charged is given up as FAILED.
+MAX_CHARGE_ATTEMPTS = 8
 _FIRST_RETRY = timedelta(seconds=5)
 _LAST_RETRY = timedelta(minutes=15)
 _ERROR_LENGTH = 200  # the column's length
@@ -70,7 +79,15 @@ async def _charge(services: Services, payment: Payment, *, recovering: bool) -> 
         if charge is None:
             charge = await processor.charge(payment.reference, payment.method_token, payment.total)
     except ProcessorUnavailable as error:
-        await _retry_later(services, payment, f"processor: {error}")
+        if payment.attempts + 1 >= MAX_CHARGE_ATTEMPTS and await _surely_uncharged(
+            processor, payment
+        ):
+            await _fail(services, payment, f"the processor failed {MAX_CHARGE_ATTEMPTS} times")
+        else:
+            await retry_later(services, payment, f"processor: {error}")
+        return False
+    if charge.status is ChargeStatus.REFUNDED:  # given back at the processor: not paid
+        await _fail(services, payment, "the charge was refunded")
         return False
     if charge.amount != payment.total:  # only a broken processor could do this
         raise RuntimeError(
@@ -79,8 +96,30 @@ async def _charge(services: Services, payment: Payment, *, recovering: bool) -> 
     return await _record_charge(services, payment, charge)
 
 
+async def _surely_uncharged(processor: PaymentProcessor, payment: Payment) -> bool:
+    try:
+        return await processor.find_charge(payment.reference) is None
+    except ProcessorUnavailable:
+        return False
+
+
+async def _fail(services: Services, payment: Payment, why: str) -> None:
+    async with services.db.begin() as session:
+        await session.execute(
+            update(Payment)
+            .where(Payment.id == payment.id, Payment.state == PaymentState.RECORDED)
+            .values(
+                state=PaymentState.FAILED,
+                leased_until=None,
+                last_error=why[:_ERROR_LENGTH],
+                updated_at=utc_now(),
+            )
+        )
+    logger.warning("payment %s failed, nothing charged: %s", payment.reference, why)
+
+
 async def _record_charge(services: Services, payment: Payment, charge: Charge) -> bool:
-    approved = charge.status is not ChargeStatus.DECLINED
+    approved = charge.status is ChargeStatus.APPROVED
     values: dict[str, object] = {"charge_id": charge.charge_id, "updated_at": utc_now()}
     if approved:
         values |= {"state": PaymentState.CHARGED}
@@ -125,7 +164,7 @@ async def _post(services: Services, payment: Payment) -> bool:
     try:
         receipts = await services.adapter.process_payments(transactions) if transactions else ()
     except CisError as error:
-        await _retry_later(services, payment, f"CIS: {error}")
+        await retry_later(services, payment, f"CIS: {error}")
         return False
     now = utc_now()
     async with services.db.begin() as session:
@@ -150,7 +189,7 @@ async def _post(services: Services, payment: Payment) -> bool:
     return True
 
 
-async def _retry_later(services: Services, payment: Payment, error: str) -> None:
+async def retry_later(services: Services, payment: Payment, error: str) -> None:
     now = utc_now()
     delay = retry_delay(payment.attempts)
     async with services.db.begin() as session:

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 
 from gateway.context import Services
-from gateway.payments.steps import LEASE, advance
+from gateway.payments.steps import LEASE, advance, load, retry_later
 from gateway.store.payments import Payment, PaymentState
 
 BATCH = 20  # payments claimed at a time
@@ -55,7 +55,9 @@ async def finish_due_payments(services: Services, now: datetime) -> int:
             try:
                 # The processor is asked first: the request that recorded it may have charged.
                 await advance(services, payment_id, recovering=True)
-            except Exception:  # one payment's surprise must not stop the others
+            except Exception as error:  # one payment's surprise must not stop the others
                 logger.exception("payment %d could not be advanced", payment_id)
+                payment = await load(services, payment_id)
+                await retry_later(services, payment, f"unexpected: {type(error).__name__}")
         tried += len(due)
     return tried

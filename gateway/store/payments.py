@@ -57,6 +57,7 @@ class PaymentState(StrEnum):
     CHARGED = "CHARGED"  # the processor approved; applying it in the CIS
     POSTED = "POSTED"  # applied in the CIS: done
     DECLINED = "DECLINED"  # the processor refused: done, nothing charged
+    FAILED = "FAILED"  # the processor could not be reached for too long: done, nothing charged
 
 
 class PaymentMethod(Base):
@@ -69,7 +70,7 @@ class PaymentMethod(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(index=True)
     cooperative_id: Mapped[str] = mapped_column(String(64))
-    token: Mapped[str] = mapped_column(String(128))
+    token: Mapped[str | None] = mapped_column(String(128))  # None once removed
     kind: Mapped[MethodKind] = mapped_column(string_enum(MethodKind, "kind"))
     brand: Mapped[str | None] = mapped_column(String(32))
     last4: Mapped[str] = mapped_column(String(4))
@@ -78,7 +79,8 @@ class PaymentMethod(Base):
     nickname: Mapped[str] = mapped_column(String(60))
     is_default: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
-    removed_at: Mapped[datetime | None]  # kept for the payments made with it
+    # Kept, without its token, for the payments made with it; the token can be stored again.
+    removed_at: Mapped[datetime | None]
 
 
 class Payment(Base):

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.cis_soap.simulator.demo import DEMO_ACCOUNTS, DEMO_EMAIL, FARM_ACCOUNTS
+from adapters.cis_soap.simulator.demo import DEMO_ACCOUNTS, DEMO_EMAIL, FARM_ACCOUNTS, FARM_EMAIL
 from gateway.app import create_app
 from gateway.cooperatives import load_cooperatives
 from gateway.payments.sandbox import methods as test_numbers
@@ -291,6 +291,72 @@ async def test_a_removed_payment_method_cannot_pay(
     assert error_codes(answer) == ["BAD_USER_INPUT"]
     listed = await graphql(http, "{ viewer { paymentMethods { id } } }", token=member)
     assert listed["data"]["viewer"]["paymentMethods"] == []
+
+
+async def test_a_repeat_after_posting_answers_the_first_payment(
+    http: httpx.AsyncClient, member: str, processor: SandboxProcessor
+) -> None:
+    query = """mutation($key: String!, $token: String, $accounts: [String!]) {
+      payTotalDue(idempotencyKey: $key, accountNumbers: $accounts, oneTimeToken: $token) {
+        confirmationNumber status total } }"""
+    variables = {"key": str(uuid.uuid4()), "token": await card(processor), "accounts": [CABIN]}
+    first = await graphql(http, query, variables, token=member)
+    assert first["data"]["payTotalDue"]["status"] == "POSTED"
+    # Nothing is due now, yet the same request answers the payment it made.
+    assert await graphql(http, query, variables, token=member) == first
+    assert len(await processor.charges()) == 1
+
+
+async def test_other_members_methods_and_read_only_tokens_cannot_pay(
+    http: httpx.AsyncClient, member: str, processor: SandboxProcessor
+) -> None:
+    farm = await log_in(http, FARM_EMAIL, PASSWORD)
+    token = await card(processor)
+    farm_method = (await graphql(http, ADD_METHOD, {"token": token}, token=farm))["data"]
+    method_id = farm_method["addPaymentMethod"]["id"]
+    allocation = [{"accountNumber": HOME, "amount": "5.00"}]
+    assert error_codes(await pay(http, member, allocation, method=method_id)) == ["BAD_USER_INPUT"]
+    assert error_codes(await pay(http, member, allocation, one_time=token)) == ["BAD_USER_INPUT"]
+    create = 'mutation { createAccessToken(name: "read") { token } }'
+    read_only = (await graphql(http, create, token=member))["data"]["createAccessToken"]["token"]
+    other_card = await card(processor)
+    assert error_codes(await pay(http, read_only, allocation, one_time=other_card)) == ["FORBIDDEN"]
+    assert await processor.charges() == ()
+
+
+async def test_a_processor_that_does_not_answer_is_a_coded_error(
+    database_url: str,
+    engine: AsyncEngine,
+    tmp_path: Path,
+    cis: RunningSimulator,
+    sandbox: RunningSandbox,
+    demo_users: None,
+) -> None:
+    path = coop_file(tmp_path, cis, sandbox)
+    path.write_text(path.read_text().replace(sandbox.url, "http://127.0.0.1:9"))
+    settings = Settings(database_url=database_url, cooperatives=(path,))
+    with serving(create_app(settings), lifespan="on") as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            token = await log_in(client, DEMO_EMAIL, PASSWORD)
+            answer = await graphql(client, ADD_METHOD, {"token": "tok_anything"}, token=token)
+    assert error_codes(answer) == ["PAYMENT_PROCESSOR_UNAVAILABLE"]
+
+
+async def test_a_charge_the_processor_never_makes_fails_after_the_retries(
+    http: httpx.AsyncClient, member: str, processor: SandboxProcessor, settings: Settings
+) -> None:
+    before = await balances(http, member)
+    token = await card(processor, test_numbers.CARD_PROCESSOR_ERROR)
+    answer = await pay(http, member, [{"accountNumber": HOME, "amount": "9.99"}], one_time=token)
+    paid = answer["data"]["makePayment"]
+    assert paid["status"] == "PENDING"
+    assert (await pending(http, member, HOME))["pendingAmount"] == "9.99"
+
+    await run_worker_once(settings)  # every retry, until it gives up
+    assert (await pending(http, member, HOME))["pendingAmount"] == "0.00"
+    assert await balances(http, member) == before
+    assert await processor.charges() == ()
+    assert coop_gateway(settings, "payments", "reconcile").returncode == 0
 
 
 async def test_overpayment_is_refused_where_the_co_op_says_so(

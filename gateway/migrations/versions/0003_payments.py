@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("cooperative_id", sa.String(64), nullable=False),
-        sa.Column("token", sa.String(128), nullable=False),
+        sa.Column("token", sa.String(128), nullable=True),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("brand", sa.String(32), nullable=True),
         sa.Column("last4", sa.String(4), nullable=False),
@@ -92,7 +92,7 @@ def upgrade() -> None:
             name="uq_payments_cooperative_id_user_id_idempotency_key",
         ),
         _user_foreign_key("payments"),
-        _one_of("state", "payments", "RECORDED", "CHARGED", "POSTED", "DECLINED"),
+        _one_of("state", "payments", "RECORDED", "CHARGED", "POSTED", "DECLINED", "FAILED"),
         _one_of("method_kind", "payments", "CARD", "BANK_ACCOUNT"),
     )
     op.create_index("ix_payments_state_next_attempt_at", "payments", ["state", "next_attempt_at"])
