@@ -11,10 +11,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from adapters.cis_soap.operations import MAX_BATCH_SIZE
-from gateway import cli_payments
+from gateway import cli_payments, cli_users
 
 if TYPE_CHECKING:
-    from gateway.cooperatives import Cooperative
     from gateway.settings import Settings
 
 
@@ -56,25 +55,6 @@ def _add_db(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
             type=_database_url,
             help="default: COOP_GATEWAY_DATABASE_URL, else sqlite+aiosqlite:///var/coop-gateway.db",
         )
-
-
-def _add_users(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    users = commands.add_parser("users", help="the gateway's logins")
-    actions = users.add_subparsers(dest="users_command", required=True)
-    create_staff = actions.add_parser(
-        "create-staff",
-        help="create a staff login; prints its temporary password, to be changed at first login",
-    )
-    create_staff.add_argument("email", help="the staff member's e-mail address")
-    create_staff.add_argument(
-        "--cooperative",
-        help="the co-op's id (default: COOP_GATEWAY_DEFAULT_COOPERATIVE, else the first co-op's)",
-    )
-    create_staff.add_argument(
-        "--database-url",
-        type=_database_url,
-        help="default: COOP_GATEWAY_DATABASE_URL, else sqlite+aiosqlite:///var/coop-gateway.db",
-    )
 
 
 def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -200,76 +180,6 @@ async def _db_current(url: str) -> int:
     return 1
 
 
-def _run_users(parser: argparse.ArgumentParser, args: argparse.Namespace) -> NoReturn:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from gateway.cooperatives import CooperativeError, load_cooperatives
-
-    command = f"coop-gateway users {args.users_command}"
-    settings = _settings(parser)
-    try:
-        # Checked against the co-op files: a login at a co-op nobody serves is no login.
-        cooperatives = load_cooperatives(settings.cooperatives, settings.default_cooperative)
-    except CooperativeError as error:
-        sys.exit(f"{command}: {error}")
-    if args.cooperative is None:
-        cooperative = cooperatives.default
-    elif args.cooperative in cooperatives.by_id:
-        cooperative = cooperatives.by_id[args.cooperative]
-    else:
-        served = ", ".join(cooperatives.by_id)
-        sys.exit(f"{command}: no co-op {args.cooperative!r}; this gateway serves {served}")
-    url = args.database_url or settings.database_url
-    try:
-        sys.exit(asyncio.run(_create_staff(command, url, cooperative, args.email)))
-    except (OSError, SQLAlchemyError) as error:
-        sys.exit(f"{command}: database error: {error}")
-
-
-async def _create_staff(command: str, url: str, cooperative: Cooperative, email: str) -> int:
-    from datetime import UTC, datetime
-
-    from gateway.auth.passwords import TEMPORARY_PASSWORD_LIFETIME, new_temporary_password
-    from gateway.auth.users import create_user, normalize_email
-    from gateway.store.database import create_engine, schema_is_current, session_factory
-    from gateway.store.models import Role
-
-    engine = create_engine(url)
-    try:
-        if not await schema_is_current(engine):
-            print(
-                f"{command}: the database is not migrated: run `coop-gateway db upgrade`",
-                file=sys.stderr,
-            )
-            return 1
-        password = new_temporary_password()
-        expires_at = datetime.now(UTC) + TEMPORARY_PASSWORD_LIFETIME
-        try:
-            await create_user(
-                session_factory(engine),
-                cooperative.id,
-                email,
-                password,
-                Role.STAFF,
-                must_change_password=True,
-                temporary_password_expires_at=expires_at,
-            )
-        except ValueError as error:  # UserExists among them: the address has a login
-            print(f"{command}: {error}", file=sys.stderr)
-            return 1
-    finally:
-        await engine.dispose()
-    # Shown here once and nowhere else (only its hash is stored, and it is never logged).
-    print(f"Created staff login {normalize_email(email)} at {cooperative.name} ({cooperative.id}).")
-    print(f"Temporary password: {password}")
-    hours = round(TEMPORARY_PASSWORD_LIFETIME.total_seconds() / 3600)
-    print(
-        f"It must be changed at first login, within {hours} hours"
-        f" (before {cooperative.local_time_text(expires_at)})."
-    )
-    return 0
-
-
 def _run_mail_check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     from datetime import UTC, datetime
 
@@ -299,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     _add_simulator(commands)
     _add_db(commands)
-    _add_users(commands)
+    cli_users.add_commands(commands, database_url=_database_url)
     _add_serve(commands)
     _add_demo(commands)
     _add_mail(commands)
@@ -309,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "db":
         _run_db(parser, args)
     elif args.command == "users":
-        _run_users(parser, args)
+        cli_users.run(args, _settings(parser))
     elif args.command == "serve":
         _run_serve(parser, args)
     elif args.command == "demo":
