@@ -28,6 +28,7 @@ from gateway.payments.requests import (
     make_payment,
     quote,
 )
+from gateway.store.models import ClientKind
 from gateway.store.payments import Payment, PaymentState
 from resolvers.access import may_write
 from schema.fields import mutation
@@ -202,8 +203,10 @@ async def _pay(
     payment = await earlier_payment(context.services, principal, request)
     if payment is None:
         method, priced_payment = await pricing()
+        mobile = principal.client_kind is ClientKind.MOBILE
+        channel = PaymentChannel.MOBILE if mobile else PaymentChannel.WEB
         payment = await make_payment(
-            context.services, principal, request, method, priced_payment, PaymentChannel.WEB
+            context.services, principal, request, method, priced_payment, channel
         )
     return PaymentResult.of(payment, info)
 

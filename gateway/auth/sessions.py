@@ -58,6 +58,7 @@ class Principal:
     access_token_id: int | None = None
     read_only: bool = False  # a read-only access token: queries only
     must_change_password: bool = False  # logged in with a temporary password
+    client_kind: ClientKind = ClientKind.WEB  # the session's; an access token counts as web
 
     def may_read_account(self, account_number: str) -> bool:
         """Members read their own accounts; staff any account of their co-op."""
@@ -117,6 +118,7 @@ async def open_session(
         session_id=stored.id,
         account_numbers=await linked_account_numbers(session, user.id, user.cooperative_id),
         must_change_password=user.must_change_password,
+        client_kind=client_kind,
     )
     logger.info(
         "user %d: %s session %d opened at co-op %s",
@@ -143,7 +145,7 @@ async def authenticate_session(
     async with db.begin() as session:
         found = (
             await session.execute(
-                select(UserSession.id, UserSession.last_used_at, User)
+                select(UserSession.id, UserSession.last_used_at, UserSession.client_kind, User)
                 .join(UserSession.user)
                 .where(
                     UserSession.token_hash == token_hash(token),
@@ -156,7 +158,7 @@ async def authenticate_session(
         ).one_or_none()
         if found is None:
             return None
-        session_id, last_used_at, user = found
+        session_id, last_used_at, client_kind, user = found
         if now - last_used_at >= LAST_USED_RESOLUTION:
             await session.execute(
                 update(UserSession).where(UserSession.id == session_id).values(last_used_at=now)
@@ -170,6 +172,7 @@ async def authenticate_session(
         session_id=session_id,
         account_numbers=account_numbers,
         must_change_password=user.must_change_password,
+        client_kind=client_kind,
     )
 
 

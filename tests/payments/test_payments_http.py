@@ -307,6 +307,28 @@ async def test_a_repeat_after_posting_answers_the_first_payment(
     assert len(await processor.charges()) == 1
 
 
+async def test_a_payment_from_the_mobile_app_reaches_the_cis_as_mobile(
+    http: httpx.AsyncClient, demo_users: None, processor: SandboxProcessor
+) -> None:
+    login = """mutation($e: String!, $p: String!) {
+      login(email: $e, password: $p, clientKind: MOBILE) { token } }"""
+    answer = await graphql(http, login, {"e": DEMO_EMAIL, "p": PASSWORD})
+    phone = answer["data"]["login"]["token"]
+    paid = await pay(
+        http, phone, [{"accountNumber": SHOP, "amount": "1.23"}], one_time=await card(processor)
+    )
+    reference = paid["data"]["makePayment"]["confirmationNumber"]
+    history = """query($n: String!) { viewer { account(number: $n) {
+      payments(first: 1) { edges { node { amount channel externalReference } } } } } }"""
+    answer = await graphql(http, history, {"n": SHOP}, token=phone)
+    [edge] = answer["data"]["viewer"]["account"]["payments"]["edges"]
+    assert edge["node"] == {
+        "amount": "1.23",
+        "channel": "MOBILE",
+        "externalReference": f"{reference}-1",
+    }
+
+
 async def test_other_members_methods_and_read_only_tokens_cannot_pay(
     http: httpx.AsyncClient, member: str, processor: SandboxProcessor
 ) -> None:
