@@ -1,8 +1,9 @@
 """``coop-gateway worker``: the background jobs, on a schedule, for every co-op served.
 
-Today that is finishing payments (charges whose answer was lost, postings the CIS could not
-take). Several workers may run against one PostgreSQL database: each job claims its work
-with row locks (``gateway.payments.worker``).
+Every round finishes payments (charges whose answer was lost, postings the CIS could not
+take); every ``AUTOPAY_EVERY`` the autopay round drafts the bills that are due. Several
+workers may run against one PostgreSQL database: each job claims its work with row locks
+(``gateway.payments.worker``, ``gateway.payments.autopay``).
 """
 
 from __future__ import annotations
@@ -11,14 +12,18 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import datetime, timedelta
 
+from gateway.context import Services
 from gateway.cooperatives import Cooperatives
+from gateway.payments.autopay import local_today, run_autopay
 from gateway.payments.worker import finish_due_payments
 from gateway.runtime import start_gateway
 from gateway.settings import Settings
 from gateway.store.models import utc_now
 
 DEFAULT_INTERVAL_SECONDS = 5.0
+AUTOPAY_EVERY = timedelta(minutes=10)  # bills change daily: no need to read them more often
 
 logger = logging.getLogger(__name__)
 
@@ -34,24 +39,32 @@ async def run_worker(
     stop = stop or _stop_on_signals()
     async with start_gateway(settings, cooperatives) as gateway:
         logger.info("worker started: every %s s", interval_seconds)
+        last_autopay: datetime | None = None
         while not stop.is_set():
+            now = utc_now()
+            autopay_due = last_autopay is None or now - last_autopay >= AUTOPAY_EVERY
             for services in gateway.services.values():
-                if services.processor is None:
-                    continue
-                try:
-                    tried = await finish_due_payments(services, utc_now())
-                except Exception:  # the database or a bug: try again next round
-                    logger.exception(
-                        "payments of co-op %s: the round failed", services.cooperative.id
-                    )
-                    continue
-                if tried:
-                    logger.info(
-                        "co-op %s: %d pending payments tried", services.cooperative.id, tried
-                    )
+                if services.processor is not None:
+                    await _round(services, now, autopay=autopay_due)
+            if autopay_due:
+                last_autopay = now
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval_seconds)
     logger.info("worker stopped")
+
+
+async def _round(services: Services, now: datetime, *, autopay: bool) -> None:
+    cooperative = services.cooperative.id
+    try:
+        tried = await finish_due_payments(services, now)
+        if tried:
+            logger.info("co-op %s: %d pending payments tried", cooperative, tried)
+        if autopay:
+            drafted = await run_autopay(services, local_today(services, now))
+            if drafted:
+                logger.info("co-op %s: %d autopay drafts", cooperative, drafted)
+    except Exception:  # the database, the CIS or a bug: the next round tries again
+        logger.exception("co-op %s: the worker's round failed", cooperative)
 
 
 def _stop_on_signals() -> asyncio.Event:

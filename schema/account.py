@@ -25,6 +25,7 @@ from adapters import records
 from resolvers.pending_payments import PendingAllocation
 from resolvers.periods import history_period
 from resolvers.usage import Resolution, account_usage, usage_window
+from schema.autopay import Autopay, autopay_of
 from schema.billing import Bill, Payment
 from schema.connections import Connection
 from schema.enums import AccountStatus
@@ -195,6 +196,10 @@ class Account(Node):
     async def pending_amount(self, info: GatewayInfo) -> Money | None:
         pending = await info.context.pending_payments.load(self.number)
         return Money(sum((allocation.amount for allocation in pending), Decimal("0.00")))
+
+    @field("The account's automatic payment; null when it has none.")
+    async def autopay(self, info: GatewayInfo) -> Autopay | None:
+        return await autopay_of(info, self.number)
 
     @field("The power status of the account's worst-off location.")
     def outage_status(self) -> ServiceOutageStatus | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.auth import AuthMutations
+from schema.autopay import AutopayMutations
 from schema.credentials import CredentialMutations
 from schema.payment_methods import PaymentMethodMutations
 from schema.payments import PaymentMutations
@@ -20,5 +21,6 @@ class Mutation(
     ProfileMutations,
     PaymentMethodMutations,
     PaymentMutations,
+    AutopayMutations,
 ):
     pass

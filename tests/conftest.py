@@ -2,17 +2,24 @@
 
 ``simulator`` starts one simulator process per session; ``simulator_control`` turns its
 knobs and puts them back after the test; ``launch_simulator`` starts more of a test's own.
+``database_url`` is an empty database of the test's own, on SQLite and on PostgreSQL, and
+``engine``/``sessions`` the same migrated; ``demo_users`` puts the demo logins in it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pathlib import Path
 from subprocess import Popen
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from gateway.store.database import create_engine, session_factory
+from gateway.store.migrate import upgrade
+from tests.gateway.databases import BACKENDS, fresh_database_url
+from tests.schema.harness import create_demo_users, demo_cooperative
 from tests.simulator_process import (
     DEFAULT_KNOBS,
     SIMULATOR_MEMBERS,
@@ -21,6 +28,7 @@ from tests.simulator_process import (
     RunningSimulator,
     SimulatorControl,
     launch,
+    running_simulator,
     stop,
 )
 
@@ -45,22 +53,9 @@ def launch_simulator(tmp_path: Path) -> Iterator[Launcher]:
 @pytest.fixture(scope="session")
 def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSimulator]:
     folder = tmp_path_factory.mktemp("cis-simulator")
-    arguments = [
-        "--control-port",
-        "0",
-        "--seed",
-        str(SIMULATOR_SEED),
-        "--members",
-        str(SIMULATOR_MEMBERS),
-        "--database",
-        str(folder / "cis.sqlite3"),
-    ]
-    process, (wsdl_line, control_line) = launch(arguments, 2, folder)
-    url = wsdl_line.removeprefix("CIS simulator: WSDL at ").removesuffix("/cis?wsdl")
-    control_url = control_line.removeprefix("CIS simulator: control at ").removesuffix("/_sim")
-    assert httpx.get(f"{url}/_sim/health").json() == {"status": "ok"}
-    yield RunningSimulator(url, control_url, process)
-    stop(process)
+    with running_simulator(folder, seed=SIMULATOR_SEED, members=SIMULATOR_MEMBERS) as running:
+        assert httpx.get(f"{running.url}/_sim/health").json() == {"status": "ok"}
+        yield running
 
 
 @pytest.fixture(scope="session")
@@ -73,3 +68,31 @@ def simulator_control(simulator: RunningSimulator) -> Iterator[SimulatorControl]
     knobs = SimulatorControl(simulator)
     yield knobs
     knobs.set(**DEFAULT_KNOBS)
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of its own for the test."""
+    async with fresh_database_url(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on the test's database, migrated to the newest schema."""
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return session_factory(engine)
+
+
+@pytest.fixture
+async def demo_users(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The demo co-op's logins in the test's database: the demo and farm members, a staff
+    user and a member without accounts (``tests.schema.harness``, password ``PASSWORD``)."""
+    await create_demo_users(sessions, demo_cooperative().id)

@@ -13,7 +13,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from subprocess import Popen
@@ -156,3 +157,18 @@ class SimulatorControl:
     def stats(self) -> dict[str, Any]:
         stats: dict[str, Any] = self.http.get(f"{self.url}/stats").json()
         return stats
+
+
+@contextmanager
+def running_simulator(folder: Path, *, seed: int, members: int) -> Iterator[RunningSimulator]:
+    """A simulator process with a control port and its database in ``folder``."""
+    arguments = ["--control-port", "0", "--seed", str(seed), "--members", str(members)]
+    process, (wsdl_line, control_line) = launch(
+        [*arguments, "--database", str(folder / "cis.sqlite3")], 2, folder
+    )
+    url = wsdl_line.removeprefix("CIS simulator: WSDL at ").removesuffix("/cis?wsdl")
+    control_url = control_line.removeprefix("CIS simulator: control at ").removesuffix("/_sim")
+    try:
+        yield RunningSimulator(url, control_url, process)
+    finally:
+        stop(process)

@@ -8,7 +8,7 @@ kept as whole cents (`Cents`): exact on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -147,3 +147,46 @@ class PaymentAllocation(Base):
     posted_at: Mapped[datetime | None]
 
     payment: Mapped[Payment] = relationship(back_populates="allocations")
+
+
+class DraftState(StrEnum):
+    SCHEDULED = "SCHEDULED"  # the bill is known; drafted on its day
+    DRAFTED = "DRAFTED"  # paid (the payment says how it went)
+    SKIPPED = "SKIPPED"  # not drafted: nothing owed, or above the member's ceiling
+
+
+class AutopayEnrollment(Base):
+    """An account paid automatically from a stored method, on the due date or days before."""
+
+    __tablename__ = "autopay_enrollments"
+    __table_args__ = (user_foreign_key(), UniqueConstraint("cooperative_id", "account_number"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(index=True)
+    cooperative_id: Mapped[str] = mapped_column(String(64))
+    account_number: Mapped[str] = mapped_column(String(ACCOUNT_NUMBER_LENGTH))
+    payment_method_id: Mapped[int] = mapped_column(ForeignKey("payment_methods.id"))
+    days_before_due: Mapped[int]
+    max_amount: Mapped[Decimal | None] = mapped_column(Cents())  # the member's ceiling
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    leased_until: Mapped[datetime | None]  # a worker's claim
+
+
+class AutopayDraft(Base):
+    """One bill's automatic payment: unique per account and bill, so each is drafted once."""
+
+    __tablename__ = "autopay_drafts"
+    __table_args__ = (UniqueConstraint("cooperative_id", "account_number", "bill_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[str] = mapped_column(String(64))
+    account_number: Mapped[str] = mapped_column(String(ACCOUNT_NUMBER_LENGTH))
+    bill_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int]
+    due_date: Mapped[date]
+    draft_on: Mapped[date]
+    state: Mapped[DraftState] = mapped_column(string_enum(DraftState, "state"))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
+    reason: Mapped[str | None] = mapped_column(String(200))  # why it was skipped
+    reminded_at: Mapped[datetime | None]
+    drafted_at: Mapped[datetime | None]

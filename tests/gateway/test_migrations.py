@@ -42,6 +42,8 @@ async def test_upgrade_brings_an_empty_database_to_head(database_url: str) -> No
             "payment_methods",
             "payments",
             "payment_allocations",
+            "autopay_enrollments",
+            "autopay_drafts",
         }
     finally:
         await engine.dispose()

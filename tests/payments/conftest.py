@@ -3,49 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.cis_soap.simulator.demo import DEMO_EMAIL
+from gateway.app import create_app as create_gateway_app
 from gateway.payments.sandbox.app import create_app, service_of
-from gateway.payments.sandbox.service import SandboxService
 from gateway.payments.sandbox_client import SandboxProcessor
+from gateway.settings import Settings
 from tests.cis_soap.local_server import serving
-
-# The gateway tests' database fixtures (SQLite, and PostgreSQL when TEST_DATABASE_URL is set).
-from tests.gateway.conftest import database_url, demo_users, engine, sessions  # noqa: F401
-
-API_KEY = "sk_test_sandbox_key"
-SLOW_SECONDS = 0.4
-
-
-@dataclass(frozen=True)
-class RunningSandbox:
-    url: str
-    app: Starlette
-
-    @property
-    def service(self) -> SandboxService:
-        return service_of(self.app)
-
-    def client(self, *, api_key: str = API_KEY, timeout: float = 10.0) -> SandboxProcessor:
-        return SandboxProcessor(self.url, api_key, timeout)
-
-    async def set_faults(self, **faults: float) -> dict[str, Any]:
-        async with httpx.AsyncClient(base_url=self.url) as http:
-            response = await http.post("/_sandbox/faults", json=faults)
-        assert response.status_code == 200, response.text
-        answer: dict[str, Any] = response.json()
-        return answer
-
-    async def stats(self) -> dict[str, Any]:
-        async with httpx.AsyncClient(base_url=self.url) as http:
-            stats: dict[str, Any] = (await http.get("/_sandbox/stats")).json()
-        return stats
+from tests.gateway.live_gateway import log_in
+from tests.gateway.mailbox import Mailbox, mailbox
+from tests.payments.paying import coop_file
+from tests.payments.sandbox import API_KEY, SLOW_SECONDS, RunningSandbox
+from tests.schema.harness import PASSWORD
+from tests.simulator_process import RunningSimulator, running_simulator
 
 
 def run_sandbox(database: Path | str = ":memory:") -> Iterator[RunningSandbox]:
@@ -67,3 +42,46 @@ async def processor(sandbox: RunningSandbox) -> AsyncIterator[SandboxProcessor]:
     client = sandbox.client()
     yield client
     await client.aclose()
+
+
+# The payment tests' gateway: a CIS simulator of each test's own (payments change its
+# balances), the sandbox, a real SMTP server, and the gateway served over HTTP.
+@pytest.fixture
+def cis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSimulator]:
+    """A simulator of the test's own: payments move its balances, which other tests read."""
+    with running_simulator(tmp_path_factory.mktemp("payments-cis"), seed=7, members=10) as cis:
+        yield cis
+
+
+@pytest.fixture
+async def mail(tmp_path: Path) -> AsyncIterator[Mailbox]:
+    async with mailbox(tmp_path / "mail") as box:
+        yield box
+
+
+@pytest.fixture
+def settings(
+    database_url: str,
+    engine: AsyncEngine,
+    tmp_path: Path,
+    cis: RunningSimulator,
+    sandbox: RunningSandbox,
+    mail: Mailbox,
+) -> Settings:
+    return Settings(
+        database_url=database_url,
+        cooperatives=(coop_file(tmp_path, cis, sandbox),),
+        smtp=mail.smtp,
+    )
+
+
+@pytest.fixture
+async def http(settings: Settings, demo_users: None) -> AsyncIterator[httpx.AsyncClient]:
+    with serving(create_gateway_app(settings), lifespan="on") as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            yield client
+
+
+@pytest.fixture
+async def member(http: httpx.AsyncClient) -> str:
+    return await log_in(http, DEMO_EMAIL, PASSWORD)

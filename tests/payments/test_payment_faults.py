@@ -42,10 +42,10 @@ from gateway.store.migrate import upgrade
 from gateway.store.models import Role, utc_now
 from gateway.store.payments import Payment, PaymentAllocation, PaymentState
 from tests.gateway.databases import fresh_database_url
-from tests.payments.conftest import RunningSandbox
-from tests.payments.test_payments_http import PAY, coop_file
+from tests.payments.paying import PAY, coop_file
+from tests.payments.sandbox import RunningSandbox
 from tests.schema.harness import PASSWORD
-from tests.simulator_process import REPO, RunningSimulator, launch, stop
+from tests.simulator_process import REPO, RunningSimulator, running_simulator
 
 ACCOUNTS = FARM_ACCOUNTS[:50]
 PAYMENTS = 200
@@ -62,15 +62,8 @@ async def postgresql_url(tmp_path: Path) -> AsyncIterator[str]:
 
 @pytest.fixture
 def faulty_cis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSimulator]:
-    folder = tmp_path_factory.mktemp("faulty-cis")
-    arguments = ["--control-port", "0", "--seed", "11", "--members", "5"]
-    process, (wsdl_line, control_line) = launch(
-        [*arguments, "--database", str(folder / "cis.sqlite3")], 2, folder
-    )
-    url = wsdl_line.removeprefix("CIS simulator: WSDL at ").removesuffix("/cis?wsdl")
-    control = control_line.removeprefix("CIS simulator: control at ").removesuffix("/_sim")
-    yield RunningSimulator(url, control, process)
-    stop(process)
+    with running_simulator(tmp_path_factory.mktemp("faulty-cis"), seed=11, members=5) as cis:
+        yield cis
 
 
 @dataclass

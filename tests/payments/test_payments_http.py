@@ -1,147 +1,47 @@
-"""Paying through GraphQL over HTTP: the real gateway, a CIS simulator of the module's own
+"""Paying through GraphQL over HTTP: the real gateway, a CIS simulator of the test's own
 (payments change its balances), the sandbox processor, a real SMTP server, SQLite and
 PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.cis_soap.simulator.demo import DEMO_ACCOUNTS, DEMO_EMAIL, FARM_ACCOUNTS, FARM_EMAIL
+from adapters.cis_soap.simulator.demo import DEMO_EMAIL, FARM_ACCOUNTS, FARM_EMAIL
 from gateway.app import create_app
-from gateway.cooperatives import load_cooperatives
 from gateway.payments.sandbox import methods as test_numbers
 from gateway.payments.sandbox_client import SandboxProcessor
-from gateway.payments.worker import finish_due_payments
-from gateway.runtime import start_gateway
 from gateway.settings import Settings
-from gateway.store.models import utc_now
 from tests.cis_soap.local_server import serving
-from tests.gateway.live_gateway import demo_coop_file, error_codes, graphql, log_in
-from tests.gateway.mailbox import Mailbox, mailbox
-from tests.payments.conftest import API_KEY, RunningSandbox
+from tests.gateway.live_gateway import error_codes, graphql, log_in
+from tests.gateway.mailbox import Mailbox
+from tests.payments.paying import (
+    ADD_METHOD,
+    CABIN,
+    HOME,
+    SHOP,
+    balances,
+    card,
+    cis_knobs,
+    coop_file,
+    coop_gateway,
+    environment,
+    pay,
+    pending,
+    run_worker_once,
+)
+from tests.payments.sandbox import RunningSandbox
 from tests.schema.harness import PASSWORD
-from tests.simulator_process import REPO, RunningSimulator, launch, stop
-
-HOME, SHOP, CABIN = DEMO_ACCOUNTS
-BALANCES = "{ viewer { accounts { number balance { total } } } }"
-PAY = """mutation($key: String!, $allocations: [AllocationInput!]!, $method: Int, $token: String) {
-  makePayment(idempotencyKey: $key, allocations: $allocations, paymentMethodId: $method,
-              oneTimeToken: $token) {
-    confirmationNumber status amount fee total method declineReason
-    allocations { accountNumber amount }
-  }
-}"""
-ADD_METHOD = """mutation($token: String!) {
-  addPaymentMethod(token: $token, nickname: "my card") { id kind brand last4 isDefault }
-}"""
-
-
-@pytest.fixture
-def cis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSimulator]:
-    """A simulator of the test's own: payments move its balances, which other tests read."""
-    folder = tmp_path_factory.mktemp("payments-cis")
-    arguments = ["--control-port", "0", "--seed", "7", "--members", "10"]
-    process, (wsdl_line, control_line) = launch(
-        [*arguments, "--database", str(folder / "cis.sqlite3")], 2, folder
-    )
-    url = wsdl_line.removeprefix("CIS simulator: WSDL at ").removesuffix("/cis?wsdl")
-    control = control_line.removeprefix("CIS simulator: control at ").removesuffix("/_sim")
-    yield RunningSimulator(url, control, process)
-    stop(process)
-
-
-@pytest.fixture
-async def mail(tmp_path: Path) -> AsyncIterator[Mailbox]:
-    async with mailbox(tmp_path / "mail") as box:
-        yield box
-
-
-def coop_file(
-    folder: Path, cis: RunningSimulator, sandbox: RunningSandbox, **payments: str
-) -> Path:
-    path = demo_coop_file(folder, cis.soap_url)
-    text = path.read_text()
-    text = text.replace(
-        'processor_url = "http://127.0.0.1:8002"', f'processor_url = "{sandbox.url}"'
-    )
-    text = text.replace('api_key = "sk_sandbox_demo"', f'api_key = "{API_KEY}"')
-    for key, value in payments.items():
-        text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
-    path.write_text(text)
-    return path
-
-
-@pytest.fixture
-def settings(
-    database_url: str,
-    engine: AsyncEngine,
-    tmp_path: Path,
-    cis: RunningSimulator,
-    sandbox: RunningSandbox,
-    mail: Mailbox,
-) -> Settings:
-    return Settings(
-        database_url=database_url,
-        cooperatives=(coop_file(tmp_path, cis, sandbox),),
-        smtp=mail.smtp,
-    )
-
-
-@pytest.fixture
-async def http(settings: Settings, demo_users: None) -> AsyncIterator[httpx.AsyncClient]:
-    with serving(create_app(settings), lifespan="on") as url:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-            yield client
-
-
-@pytest.fixture
-async def member(http: httpx.AsyncClient) -> str:
-    return await log_in(http, DEMO_EMAIL, PASSWORD)
-
-
-async def balances(http: httpx.AsyncClient, token: str) -> dict[str, Decimal]:
-    answer = await graphql(http, BALANCES, token=token)
-    return {
-        account["number"]: Decimal(account["balance"]["total"])
-        for account in answer["data"]["viewer"]["accounts"]
-    }
-
-
-async def card(processor: SandboxProcessor, number: str = test_numbers.CARD_APPROVE) -> str:
-    return (await processor.tokenize_card(number, 12, utc_now().year + 2, "123")).token
-
-
-async def pay(
-    http: httpx.AsyncClient,
-    token: str,
-    allocations: list[dict[str, str]],
-    *,
-    method: int | None = None,
-    one_time: str | None = None,
-    key: str | None = None,
-) -> dict[str, Any]:
-    variables = {
-        "key": key or str(uuid.uuid4()),
-        "allocations": allocations,
-        "method": method,
-        "token": one_time,
-    }
-    return await graphql(http, PAY, variables, token=token)
+from tests.simulator_process import REPO, RunningSimulator
 
 
 async def test_partial_amounts_on_two_accounts_with_a_stored_card(
@@ -480,45 +380,3 @@ async def test_a_charge_whose_answer_was_lost_is_found_not_charged_again(
     assert worker.returncode == 0, errors
     assert before[SHOP] - (await balances(http, member))[SHOP] == Decimal("2.25")
     assert len(await processor.charges()) == 1
-
-
-async def pending(http: httpx.AsyncClient, token: str, number: str) -> dict[str, Any]:
-    query = """query($n: String!) { viewer { account(number: $n) {
-      pendingAmount pendingPayments { confirmationNumber amount } } } }"""
-    answer = await graphql(http, query, {"n": number}, token=token)
-    found: dict[str, Any] = answer["data"]["viewer"]["account"]
-    return found
-
-
-async def cis_knobs(http: httpx.AsyncClient, cis: RunningSimulator, **knobs: object) -> None:
-    response = await http.post(f"{cis.control_url}/_sim/control", json=knobs)
-    assert response.status_code == 200, response.text
-
-
-def environment(settings: Settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "COOP_GATEWAY_DATABASE_URL": settings.database_url,
-        "COOP_GATEWAY_COOPERATIVES": ",".join(str(path) for path in settings.cooperatives),
-        "COOP_GATEWAY_SMTP_PORT": str(settings.smtp.port),
-    }
-
-
-def coop_gateway(settings: Settings, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway", *arguments],
-        env=environment(settings),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-async def run_worker_once(settings: Settings) -> None:
-    """What `coop-gateway worker` does on each round, due or not: every pending payment."""
-    cooperatives = load_cooperatives(settings.cooperatives)
-    async with start_gateway(settings, cooperatives) as gateway:
-        for services in gateway.services.values():
-            await finish_due_payments(services, utc_now() + timedelta(hours=1))

@@ -40,7 +40,8 @@ from gateway.payments.sandbox.methods import (
 )
 from gateway.payments.sandbox.server import BANNER, DEFAULT_API_KEY
 from gateway.payments.sandbox_client import SandboxProcessor
-from tests.payments.conftest import API_KEY, SLOW_SECONDS, RunningSandbox, run_sandbox
+from tests.payments.conftest import run_sandbox
+from tests.payments.sandbox import API_KEY, SLOW_SECONDS, RunningSandbox
 from tests.simulator_process import REPO, read_printed_lines
 
 YEAR = datetime.now(UTC).year + 2

@@ -5,13 +5,12 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schema import build_schema
-from tests.gateway.conftest import database_url, engine, sessions
 from tests.resolvers.conftest import counting, simulated
 from tests.resolvers.counting import CountingCis
 
 from .harness import Gateway, create_demo_users, demo_cooperative, make_gateway
 
-__all__ = ["counting", "database_url", "engine", "sessions", "simulated"]
+__all__ = ["counting", "simulated"]  # fixtures of the resolvers' tests, used here too
 
 
 @pytest.fixture(scope="session")

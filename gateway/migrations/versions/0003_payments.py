@@ -1,4 +1,4 @@
-"""Payments: stored payment methods, payments and their allocations to accounts.
+"""Payments: stored payment methods, payments and their allocations to accounts, autopay.
 
 Revision ID: 0003
 Revises: 0002
@@ -124,8 +124,62 @@ def upgrade() -> None:
         "ix_payment_allocations_account_number", "payment_allocations", ["account_number"]
     )
 
+    op.create_table(
+        "autopay_enrollments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.String(64), nullable=False),
+        sa.Column("account_number", sa.String(32), nullable=False),
+        sa.Column("payment_method_id", sa.Integer(), nullable=False),
+        sa.Column("days_before_due", sa.Integer(), nullable=False),
+        sa.Column("max_amount", sa.BigInteger(), nullable=True),
+        _instant("created_at"),
+        _instant("leased_until", nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_autopay_enrollments"),
+        sa.UniqueConstraint(
+            "cooperative_id",
+            "account_number",
+            name="uq_autopay_enrollments_cooperative_id_account_number",
+        ),
+        _user_foreign_key("autopay_enrollments"),
+        sa.ForeignKeyConstraint(
+            ["payment_method_id"],
+            ["payment_methods.id"],
+            name="fk_autopay_enrollments_payment_method_id_payment_methods",
+        ),
+    )
+    op.create_index("ix_autopay_enrollments_user_id", "autopay_enrollments", ["user_id"])
+    op.create_table(
+        "autopay_drafts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.String(64), nullable=False),
+        sa.Column("account_number", sa.String(32), nullable=False),
+        sa.Column("bill_id", sa.String(64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("draft_on", sa.Date(), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.String(200), nullable=True),
+        _instant("reminded_at", nullable=True),
+        _instant("drafted_at", nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_autopay_drafts"),
+        sa.UniqueConstraint(
+            "cooperative_id",
+            "account_number",
+            "bill_id",
+            name="uq_autopay_drafts_cooperative_id_account_number_bill_id",
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_id"], ["payments.id"], name="fk_autopay_drafts_payment_id_payments"
+        ),
+        _one_of("state", "autopay_drafts", "SCHEDULED", "DRAFTED", "SKIPPED"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("autopay_drafts")
+    op.drop_table("autopay_enrollments")
     op.drop_table("payment_allocations")
     op.drop_table("payments")
     op.drop_table("payment_methods")

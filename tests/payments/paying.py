@@ -1,0 +1,128 @@
+"""Paying through the real gateway in tests: co-op files on the test's simulator and sandbox,
+and the requests and reads the payment tests share."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from adapters.cis_soap.simulator.demo import DEMO_ACCOUNTS
+from gateway.cooperatives import load_cooperatives
+from gateway.payments.sandbox import methods as test_numbers
+from gateway.payments.sandbox_client import SandboxProcessor
+from gateway.payments.worker import finish_due_payments
+from gateway.runtime import start_gateway
+from gateway.settings import Settings
+from gateway.store.models import utc_now
+from tests.gateway.live_gateway import demo_coop_file, graphql
+from tests.payments.sandbox import API_KEY, RunningSandbox
+from tests.simulator_process import REPO, RunningSimulator
+
+HOME, SHOP, CABIN = DEMO_ACCOUNTS
+BALANCES = "{ viewer { accounts { number balance { total } } } }"
+PAY = """mutation($key: String!, $allocations: [AllocationInput!]!, $method: Int, $token: String) {
+  makePayment(idempotencyKey: $key, allocations: $allocations, paymentMethodId: $method,
+              oneTimeToken: $token) {
+    confirmationNumber status amount fee total method declineReason
+    allocations { accountNumber amount }
+  }
+}"""
+ADD_METHOD = """mutation($token: String!) {
+  addPaymentMethod(token: $token, nickname: "my card") { id kind brand last4 isDefault }
+}"""
+
+
+def coop_file(
+    folder: Path, cis: RunningSimulator, sandbox: RunningSandbox, **payments: str
+) -> Path:
+    path = demo_coop_file(folder, cis.soap_url)
+    text = path.read_text()
+    text = text.replace(
+        'processor_url = "http://127.0.0.1:8002"', f'processor_url = "{sandbox.url}"'
+    )
+    text = text.replace('api_key = "sk_sandbox_demo"', f'api_key = "{API_KEY}"')
+    for key, value in payments.items():
+        text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
+    path.write_text(text)
+    return path
+
+
+async def balances(http: httpx.AsyncClient, token: str) -> dict[str, Decimal]:
+    answer = await graphql(http, BALANCES, token=token)
+    return {
+        account["number"]: Decimal(account["balance"]["total"])
+        for account in answer["data"]["viewer"]["accounts"]
+    }
+
+
+async def card(processor: SandboxProcessor, number: str = test_numbers.CARD_APPROVE) -> str:
+    return (await processor.tokenize_card(number, 12, utc_now().year + 2, "123")).token
+
+
+async def pay(
+    http: httpx.AsyncClient,
+    token: str,
+    allocations: list[dict[str, str]],
+    *,
+    method: int | None = None,
+    one_time: str | None = None,
+    key: str | None = None,
+) -> dict[str, Any]:
+    variables = {
+        "key": key or str(uuid.uuid4()),
+        "allocations": allocations,
+        "method": method,
+        "token": one_time,
+    }
+    return await graphql(http, PAY, variables, token=token)
+
+
+async def pending(http: httpx.AsyncClient, token: str, number: str) -> dict[str, Any]:
+    query = """query($n: String!) { viewer { account(number: $n) {
+      pendingAmount pendingPayments { confirmationNumber amount } } } }"""
+    answer = await graphql(http, query, {"n": number}, token=token)
+    found: dict[str, Any] = answer["data"]["viewer"]["account"]
+    return found
+
+
+async def cis_knobs(http: httpx.AsyncClient, cis: RunningSimulator, **knobs: object) -> None:
+    response = await http.post(f"{cis.control_url}/_sim/control", json=knobs)
+    assert response.status_code == 200, response.text
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "COOP_GATEWAY_DATABASE_URL": settings.database_url,
+        "COOP_GATEWAY_COOPERATIVES": ",".join(str(path) for path in settings.cooperatives),
+        "COOP_GATEWAY_SMTP_PORT": str(settings.smtp.port),
+    }
+
+
+def coop_gateway(settings: Settings, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", *arguments],
+        env=environment(settings),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def run_worker_once(settings: Settings) -> None:
+    """What `coop-gateway worker` does on each round, due or not: every pending payment."""
+    cooperatives = load_cooperatives(settings.cooperatives)
+    async with start_gateway(settings, cooperatives) as gateway:
+        for services in gateway.services.values():
+            await finish_due_payments(services, utc_now() + timedelta(hours=1))
