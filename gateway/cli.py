@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from adapters.cis_soap.operations import MAX_BATCH_SIZE
 from gateway import cli_payments, cli_users
+from gateway.cli_common import cooperatives_of
 
 if TYPE_CHECKING:
     from gateway.settings import Settings
@@ -183,14 +184,10 @@ async def _db_current(url: str) -> int:
 def _run_mail_check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     from datetime import UTC, datetime
 
-    from gateway.cooperatives import CooperativeError, load_cooperatives
     from gateway.mail import Mailer, MailError
 
     settings = _settings(parser)
-    try:
-        cooperative = load_cooperatives(settings.cooperatives, settings.default_cooperative)
-    except CooperativeError as error:
-        sys.exit(f"coop-gateway mail-check: {error}")
+    cooperative = cooperatives_of(settings, "coop-gateway mail-check")
     mailer = Mailer(settings.smtp)
     values = {
         "cooperative": cooperative.default.name,

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
+from gateway.cli_common import cooperatives_of
+
 if TYPE_CHECKING:
     from gateway.settings import Settings
 
@@ -74,24 +76,22 @@ def _run_sandbox_processor(args: argparse.Namespace) -> None:
 
 
 def _run_worker(settings: Settings, interval: float) -> None:
-    from gateway.cooperatives import load_cooperatives
     from gateway.logs import configure_logging
     from gateway.worker import run_worker
 
     if interval <= 0:
         sys.exit("coop-gateway worker: --interval must be above 0")
     configure_logging(settings.log_level)
-    cooperatives = load_cooperatives(settings.cooperatives, settings.default_cooperative)
+    cooperatives = cooperatives_of(settings, "coop-gateway worker")
     asyncio.run(run_worker(settings, cooperatives, interval_seconds=interval))
 
 
 def _run_reconcile(settings: Settings) -> NoReturn:
-    from gateway.cooperatives import load_cooperatives
     from gateway.payments.reconcile import reconcile
     from gateway.runtime import start_gateway
 
     async def report() -> int:
-        cooperatives = load_cooperatives(settings.cooperatives, settings.default_cooperative)
+        cooperatives = cooperatives_of(settings, "coop-gateway payments reconcile")
         differences = 0
         async with start_gateway(settings, cooperatives) as gateway:
             for services in gateway.services.values():

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
+from gateway.cli_common import cooperatives_of
+
 if TYPE_CHECKING:
     from gateway.cooperatives import Cooperative
     from gateway.settings import Settings
@@ -39,14 +41,9 @@ def add_commands(
 def run(args: argparse.Namespace, settings: Settings) -> NoReturn:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from gateway.cooperatives import CooperativeError, load_cooperatives
-
     command = f"coop-gateway users {args.users_command}"
-    try:
-        # Checked against the co-op files: a login at a co-op nobody serves is no login.
-        cooperatives = load_cooperatives(settings.cooperatives, settings.default_cooperative)
-    except CooperativeError as error:
-        sys.exit(f"{command}: {error}")
+    # Checked against the co-op files: a login at a co-op nobody serves is no login.
+    cooperatives = cooperatives_of(settings, command)
     if args.cooperative is None:
         cooperative = cooperatives.default
     elif args.cooperative in cooperatives.by_id:

@@ -20,9 +20,8 @@ from gateway.auth.throttle import Throttles
 from gateway.cooperatives import Cooperative
 from gateway.outbox import Outbox
 from gateway.payments.processor import PaymentProcessor
-from resolvers.batching import RecordLoader
 from resolvers.loaders import CisLoaders
-from resolvers.pending_payments import PendingAllocation, pending_payments_loader
+from resolvers.store_loaders import StoreLoaders
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,19 +46,18 @@ class RequestContext:
     token: str | None  # the bearer token as sent, for logout; never logged
     loaders: CisLoaders
     received_at: datetime  # one "now" per request, in UTC
-    _pending_payments: RecordLoader[str, tuple[PendingAllocation, ...]] | None = None
+    _store: StoreLoaders | None = None
 
     @property
     def cooperative(self) -> Cooperative:
         return self.services.cooperative
 
     @property
-    def pending_payments(self) -> RecordLoader[str, tuple[PendingAllocation, ...]]:
-        """The request's loader of payments not yet applied in the CIS, by account."""
-        if self._pending_payments is None:
-            services = self.services
-            self._pending_payments = pending_payments_loader(services.db, services.cooperative.id)
-        return self._pending_payments
+    def store(self) -> StoreLoaders:
+        """The request's loaders of the gateway's own rows by account (made on first use)."""
+        if self._store is None:
+            self._store = StoreLoaders(self.services.db, self.services.cooperative.id)
+        return self._store
 
     @property
     def origin(self) -> Origin:

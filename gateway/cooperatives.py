@@ -9,7 +9,7 @@ import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -74,6 +74,10 @@ class Cooperative:
     cis: CisConnection
     portal_url: str  # where members log in; e-mails link to it
     payments: PaymentSettings | None = None  # None: the co-op takes no payments here
+
+    def local_date(self, at: datetime) -> date:
+        """The co-op's calendar day at the instant ``at``."""
+        return at.astimezone(self.time_zone).date()
 
     def local_time_text(self, at: datetime) -> str:
         """An instant as members read it: "March 3, 2026 at 4:05 PM CST"."""

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from gateway.context import Services
 from gateway.cooperatives import Cooperatives
-from gateway.payments.autopay import local_today, run_autopay
+from gateway.payments.autopay import run_autopay
 from gateway.payments.worker import finish_due_payments
 from gateway.runtime import start_gateway
 from gateway.settings import Settings
@@ -60,7 +60,7 @@ async def _round(services: Services, now: datetime, *, autopay: bool) -> None:
         if tried:
             logger.info("co-op %s: %d pending payments tried", cooperative, tried)
         if autopay:
-            drafted = await run_autopay(services, local_today(services, now))
+            drafted = await run_autopay(services, services.cooperative.local_date(now))
             if drafted:
                 logger.info("co-op %s: %d autopay drafts", cooperative, drafted)
     except Exception:  # the database, the CIS or a bug: the next round tries again

@@ -1,4 +1,5 @@
-"""Staff reads of member data written to the audit log, and the log read back for staff.
+"""Staff reads of member data written to the audit log, and the log read back for staff;
+and a member's own changes made through a request.
 
 A staff read is written once per request for each account or member it touched: a query
 asking ``account(number: "x")`` under two aliases (or also as ``node``) read the account
@@ -253,4 +254,23 @@ def _row(event: AuditEvent, emails: dict[int, str]) -> AuditRow:
         account_number=event.account_number,
         client_address=event.client_address,
         detail=event.detail,
+    )
+
+
+def record_own_change(
+    session: AsyncSession, context: RequestContext, kind: AuditKind, detail: str | None = None
+) -> None:
+    """Audits a change the request's member made to their own login, in ``session``'s
+    transaction, with the request's time and origin."""
+    principal = context.principal
+    if principal is None:
+        raise RuntimeError("an anonymous request changed a login")
+    record(
+        session,
+        principal.cooperative_id,
+        kind,
+        context.origin,
+        at=context.received_at,
+        user_id=principal.user_id,
+        detail=detail,
     )

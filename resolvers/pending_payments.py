@@ -56,3 +56,8 @@ def pending_payments_loader(
         return [tuple(by_account[number]) for number in numbers]
 
     return RecordLoader(batch_load)
+
+
+def pending_total(allocations: tuple[PendingAllocation, ...]) -> Decimal:
+    """What the allocations will take off the account's balance once applied."""
+    return sum((allocation.amount for allocation in allocations), Decimal("0.00"))

@@ -14,7 +14,7 @@ RECENT_DAYS_PER_ROW = 45  # bills and payments come about monthly: n of them spa
 
 
 def local_today(context: RequestContext) -> date:
-    return context.received_at.astimezone(context.cooperative.time_zone).date()
+    return context.cooperative.local_date(context.received_at)
 
 
 def years_before(day: date, years: int) -> date:

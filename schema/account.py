@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import strawberry
 
 from adapters import records
-from resolvers.pending_payments import PendingAllocation
+from resolvers.pending_payments import PendingAllocation, pending_total
 from resolvers.periods import history_period
 from resolvers.usage import Resolution, account_usage, usage_window
 from schema.autopay import Autopay, autopay_of
@@ -188,14 +188,13 @@ class Account(Node):
         " confirmed): the balance does not show them. Newest first."
     )
     async def pending_payments(self, info: GatewayInfo) -> list[PendingPayment] | None:
-        pending = await info.context.pending_payments.load(self.number)
+        pending = await info.context.store.pending_payments.load(self.number)
         zone = info.context.cooperative.time_zone
         return [PendingPayment.of(allocation, zone) for allocation in pending]
 
     @field("The sum of `pendingPayments`: what the balance will drop by once they are applied.")
     async def pending_amount(self, info: GatewayInfo) -> Money | None:
-        pending = await info.context.pending_payments.load(self.number)
-        return Money(sum((allocation.amount for allocation in pending), Decimal("0.00")))
+        return Money(pending_total(await info.context.store.pending_payments.load(self.number)))
 
     @field("The account's automatic payment; null when it has none.")
     async def autopay(self, info: GatewayInfo) -> Autopay | None:

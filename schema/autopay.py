@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal
 
 import strawberry
 
 from adapters.records import DateRange
-from gateway.payments.autopay import BILL_LOOKBACK, local_today, next_draft
-from gateway.payments.enrollments import cancel, enroll, enrollment_of
+from gateway.payments.autopay import BILL_LOOKBACK, next_draft
+from gateway.payments.enrollments import cancel, enroll
 from gateway.store.payments import AutopayEnrollment
-from resolvers.access import may_write, signed_in
+from resolvers.access import may_write
+from resolvers.pending_payments import pending_total
 from schema.fields import field, mutation
 from schema.info import GatewayInfo
 from schema.payment_refusals import payment_refusals
@@ -38,12 +40,16 @@ class Autopay:
     async def next_draft(self, info: GatewayInfo) -> ScheduledDraft | None:
         context = info.context
         number = self.account_number
-        today = local_today(context.services, context.received_at)
-        account = await context.loaders.accounts.load(number)
-        bills = await context.loaders.bills(DateRange(today - BILL_LOOKBACK, today)).load(number)
+        today = context.cooperative.local_date(context.received_at)
+        account, bills, pending = await asyncio.gather(
+            context.loaders.accounts.load(number),
+            context.loaders.bills(DateRange(today - BILL_LOOKBACK, today)).load(number),
+            context.store.pending_payments.load(number),
+        )
         if account is None:
             return None
-        upcoming = next_draft(self.enrollment, account, next(iter(bills), None))
+        paid_here = pending_total(pending)
+        upcoming = next_draft(self.enrollment, account, next(iter(bills), None), paid_here)
         if upcoming is None:
             return None
         return ScheduledDraft(date=upcoming.draft_on, amount=Money(upcoming.amount))
@@ -60,8 +66,9 @@ class Autopay:
 
 
 async def autopay_of(info: GatewayInfo, account_number: str) -> Autopay | None:
-    context = info.context
-    found = await enrollment_of(context.services, signed_in(context), account_number)
+    """The account's enrollment (the account is one the request may read): one query for
+    all the accounts of a list."""
+    found = await info.context.store.autopay.load(account_number)
     return None if found is None else Autopay.of(found)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import strawberry
 
 from gateway.auth import credentials, registration
-from gateway.auth.email_change import checked_email
 from gateway.auth.registration import AccountProof
 from gateway.store.models import ACCOUNT_NUMBER_LENGTH
 from resolvers.access import login_session
@@ -18,7 +17,7 @@ from schema.errors import BadUserInput
 from schema.fields import mutation
 from schema.info import GatewayInfo
 from schema.member import Member
-from schema.refusals import refusals_as_bad_input
+from schema.refusals import email_address, refusals_as_bad_input
 
 MAX_FIELD_LENGTH = 100
 REGISTRATION_ANSWER = (
@@ -47,11 +46,6 @@ class AccountProofInput:
         if len(number) > ACCOUNT_NUMBER_LENGTH:
             raise BadUserInput(f"an account number has at most {ACCOUNT_NUMBER_LENGTH} characters")
         return AccountProof(number, self.holder_name, self.postal_code)
-
-
-def email_address(text: str) -> str:
-    with refusals_as_bad_input():
-        return checked_email(text)
 
 
 @strawberry.type

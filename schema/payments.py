@@ -8,6 +8,7 @@ processor could not be reached; nothing charged). Repeating a request with the s
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -31,6 +32,7 @@ from gateway.payments.requests import (
 from gateway.store.models import ClientKind
 from gateway.store.payments import Payment, PaymentState
 from resolvers.access import may_write
+from resolvers.pending_payments import pending_total
 from schema.fields import mutation
 from schema.info import GatewayInfo
 from schema.payment_refusals import payment_refusals
@@ -129,11 +131,12 @@ async def priced(
         raise PaymentRefused("this co-op takes no payments here")
     wanted = [Allocation(a.account_number.strip(), Decimal(a.amount)) for a in allocations]
     own = [a.account_number for a in wanted if a.account_number in principal.account_numbers]
-    accounts = await context.loaders.accounts.load_many(own)
-    in_flight = await context.pending_payments.load_many(own)
+    accounts, in_flight = await asyncio.gather(
+        context.loaders.accounts.load_many(own), context.store.pending_payments.load_many(own)
+    )
     pending = {
-        number: sum((p.amount for p in payments), Decimal(0))
-        for number, payments in zip(own, in_flight, strict=True)
+        number: pending_total(allocations)
+        for number, allocations in zip(own, in_flight, strict=True)
     }
     by_number = {account.account_number: account for account in accounts if account}
     return method, quote(settings, principal, wanted, by_number, pending, method.kind)

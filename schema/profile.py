@@ -20,39 +20,21 @@ import strawberry
 from adapters import records
 from adapters.errors import CisError
 from gateway.auth import email_change
-from gateway.auth.audit import AuditKind, record
+from gateway.auth.audit import AuditKind
 from resolvers.access import login_session, may_write
+from resolvers.audit import record_own_change
 from schema.errors import BadUserInput, CisUnavailableError, NotFound
 from schema.fields import mutation
+from schema.geo import Address
 from schema.info import GatewayInfo
-from schema.refusals import refusals_as_bad_input
+from schema.refusals import email_address, refusals_as_bad_input
 
 MAX_LINE_LENGTH = 100
 _PHONE_PUNCTUATION = re.compile(r"[\s().+-]")
 _DIGITS = re.compile(r"[0-9]+")
 _STATE = re.compile(r"[A-Za-z]{2}")
-_AUDIT_DETAIL_LENGTH = 500  # the column's length
 
 logger = logging.getLogger(__name__)
-
-
-@strawberry.type
-class MailingAddress:
-    line1: str
-    line2: str | None
-    city: str
-    state: str
-    postal_code: str
-
-    @classmethod
-    def from_record(cls, address: records.Address) -> MailingAddress:
-        return cls(
-            line1=address.line1,
-            line2=address.line2,
-            city=address.city,
-            state=address.state,
-            postal_code=address.postal_code,
-        )
 
 
 @strawberry.type
@@ -64,7 +46,7 @@ class Profile:
     )
     home_phone: str | None
     day_phone: str | None
-    mailing_address: MailingAddress = strawberry.field(
+    mailing_address: Address = strawberry.field(
         description="Where the co-op mails bills: the customer's billing address."
     )
 
@@ -76,7 +58,7 @@ class Profile:
             cis_email=customer.email,
             home_phone=customer.home_phone,
             day_phone=customer.day_phone,
-            mailing_address=MailingAddress.from_record(customer.billing_address),
+            mailing_address=Address.from_record(customer.billing_address),
         )
 
 
@@ -119,8 +101,7 @@ class ProfileInput:
             address = us_address(self.mailing_address)
         if self.cis_email is not None:
             names.append("cisEmail")
-            with refusals_as_bad_input():
-                email = email_change.checked_email(self.cis_email)
+            email = email_address(self.cis_email)
         if not names:
             raise BadUserInput("give at least one contact detail to change")
         change = records.ContactUpdate(
@@ -175,14 +156,11 @@ class ProfileMutations:
             raise CisUnavailableError() from error
         changed = ", ".join(names)  # never the values
         async with context.services.db.begin() as session:
-            record(
+            record_own_change(
                 session,
-                principal.cooperative_id,
+                context,
                 AuditKind.CONTACT_CHANGED,
-                context.origin,
-                at=context.received_at,
-                user_id=principal.user_id,
-                detail=f"{changed} of customer {', '.join(customer_ids)}"[:_AUDIT_DETAIL_LENGTH],
+                f"{changed} of customer {', '.join(customer_ids)}",
             )
         customer = answer.get(customer_ids[0])
         if customer is None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from gateway.auth.credentials import CredentialRefused
-from gateway.auth.email_change import InvalidEmail
+from gateway.auth.email_change import InvalidEmail, checked_email
 from gateway.auth.password_policy import WeakPassword
 from gateway.auth.registration import AccountNotProven
 from schema.errors import BadUserInput
@@ -19,3 +19,9 @@ def refusals_as_bad_input() -> Iterator[None]:
         yield
     except (WeakPassword, CredentialRefused, AccountNotProven, InvalidEmail) as error:
         raise BadUserInput(str(error)) from None
+
+
+def email_address(text: str) -> str:
+    """``text`` as logins keep addresses; BAD_USER_INPUT when it is not one."""
+    with refusals_as_bad_input():
+        return checked_email(text)

@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 import strawberry
 
 from gateway.auth import access_tokens, sessions, two_factor
-from gateway.auth.audit import AuditKind, record
+from gateway.auth.audit import AuditKind
 from gateway.auth.credentials import stored_user
 from gateway.context import RequestContext
 from gateway.store.models import AccessToken, ClientKind, Role, TokenScope
 from resolvers.access import login_session, signed_in
+from resolvers.audit import record_own_change
 from schema.errors import BadUserInput, Forbidden, NotFound
 from schema.fields import field, mutation
 from schema.info import GatewayInfo
@@ -151,14 +152,11 @@ class SecurityMutations:
                 )
             except access_tokens.TooManyTokens as error:
                 raise BadUserInput(str(error)) from None
-            record(
+            record_own_change(
                 session,
-                principal.cooperative_id,
+                context,
                 AuditKind.ACCESS_TOKEN_CREATED,
-                context.origin,
-                at=now,
-                user_id=principal.user_id,
-                detail=f"token {created.info.id} {scope.value}",
+                f"token {created.info.id} {scope.value}",
             )
         return CreatedAccessToken(
             token=created.token, access_token=AccessTokenInfo.of(created.info, context)
@@ -172,15 +170,7 @@ class SecurityMutations:
         async with context.services.db.begin() as session:
             if not await access_tokens.revoke_access_token(session, principal, id, now):
                 raise NotFound("no such access token")
-            record(
-                session,
-                principal.cooperative_id,
-                AuditKind.ACCESS_TOKEN_REVOKED,
-                context.origin,
-                at=now,
-                user_id=principal.user_id,
-                detail=f"token {id}",
-            )
+            record_own_change(session, context, AuditKind.ACCESS_TOKEN_REVOKED, f"token {id}")
         return True
 
     @mutation("Starts two-factor enrolment: add the secret to an authenticator app.")
@@ -233,13 +223,5 @@ async def _revoke_sessions(
             session, principal.user_id, now, only=only, keep=keep
         )
         for session_id in revoked:
-            record(
-                session,
-                principal.cooperative_id,
-                AuditKind.SESSION_REVOKED,
-                context.origin,
-                at=now,
-                user_id=principal.user_id,
-                detail=f"session {session_id}",
-            )
+            record_own_change(session, context, AuditKind.SESSION_REVOKED, f"session {session_id}")
     return len(revoked)

@@ -119,7 +119,7 @@ async def authenticate_access_token(
             return None
         stored, user = found
         if user.role is Role.STAFF:
-            return None  # staff have no access tokens (any made before that rule are dead)
+            return None  # staff have no access tokens: a token outlives the staff session rules
         if stored.last_used_at is None or now - stored.last_used_at >= LAST_USED_RESOLUTION:
             stored.last_used_at = now
         account_numbers = await linked_account_numbers(session, user.id, cooperative_id)
@@ -130,7 +130,6 @@ async def authenticate_access_token(
         role=user.role,
         account_numbers=account_numbers,
         session_id=None,
-        access_token_id=stored.id,
         read_only=stored.scope is TokenScope.READ_ONLY,
         must_change_password=user.must_change_password,
     )

@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.store.models import ACCOUNT_NUMBER_LENGTH, AuditEvent
 
 logger = logging.getLogger(__name__)
-_CLIENT_ADDRESS_LENGTH = 64  # the column's length: a longer value is cut, not refused
+# The columns' lengths: a longer value is cut, not refused (an audit entry is never lost).
+_CLIENT_ADDRESS_LENGTH = 64
+_DETAIL_LENGTH = 500
 
 
 class AuditKind(StrEnum):  # names of events, not secrets (ruff S105 is told per line)
@@ -78,7 +80,7 @@ def record(
             if account_number is None
             else account_number[:ACCOUNT_NUMBER_LENGTH],
             client_address=None if address is None else address[:_CLIENT_ADDRESS_LENGTH],
-            detail=detail,
+            detail=None if detail is None else detail[:_DETAIL_LENGTH],
         )
     )
     logger.info(

@@ -178,11 +178,6 @@ async def reset_password(
         if not await one_time_tokens.take(session, found.id, now):  # a concurrent reset
             raise CredentialRefused("the reset code or pass phrase is wrong, used or expired")
         await _set_password(session, user, new_hash, now)
-        await session.execute(
-            update(User)
-            .where(User.id == user.id)
-            .values(locked_until=None, failed_logins=0, failed_logins_since=None)
-        )
         # Whoever had the password may have made sessions and tokens: none survive.
         await revoke_sessions(session, user.id, now)
         await revoke_access_tokens(session, user.id, now)
@@ -222,11 +217,17 @@ async def user_with_password(
 async def _set_password(session: AsyncSession, user: User, new_hash: str, now: datetime) -> None:
     # A reset code asked for before the change must not undo it.
     await one_time_tokens.retire(session, user.id, OneTimePurpose.PASSWORD_RESET, now)
+    # A new password also ends a lock: who set it knew the old one, or the e-mailed code.
     await session.execute(
         update(User)
         .where(User.id == user.id)
         .values(
-            password_hash=new_hash, must_change_password=False, temporary_password_expires_at=None
+            password_hash=new_hash,
+            must_change_password=False,
+            temporary_password_expires_at=None,
+            locked_until=None,
+            failed_logins=0,
+            failed_logins_since=None,
         )
     )
 

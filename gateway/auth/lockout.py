@@ -1,9 +1,9 @@
 """Locking a login after repeated failures: five within 15 minutes lock it for 15 minutes.
 
 Failures of the password (at login, or as the "current password" of a credential change)
-and of the second factor count. Counting is one atomic UPDATE, so concurrent failures on
-SQLite and PostgreSQL alike each count, and only one of them sets the lock and e-mails the
-member.
+and of the second factor count. The count is one atomic UPDATE and the lock a conditional
+one, so concurrent failures on SQLite and PostgreSQL alike each count, and only one of them
+sets the lock and e-mails the member.
 """
 
 from __future__ import annotations

@@ -28,15 +28,15 @@ PARAMETERS = Parameters(
 )
 _HASHER = PasswordHasher.from_parameters(PARAMETERS)
 
-# A pool of its own bounds the hashes running at once (argon2 releases the GIL, so each takes a
-# core): a login storm queues here, leaving the other cores to the event loop and the default
-# executor's threads to everything else. A pool, unlike a semaphore, is bound to no event loop.
 # A temporary password (sign-up, new staff) works for one login within this time.
 TEMPORARY_PASSWORD_LIFETIME = timedelta(hours=24)
 _TEMPORARY_PASSWORD_LENGTH = 16  # ~93 bits from the alphabet below
 # No look-alikes (0/O, 1/l/I), so it can be read off a phone and typed on another device.
 _TEMPORARY_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 
+# A pool of its own bounds the hashes running at once (argon2 releases the GIL, so each takes a
+# core): a login storm queues here, leaving the other cores to the event loop and the default
+# executor's threads to everything else. A pool, unlike a semaphore, is bound to no event loop.
 HASHING_THREADS = max(1, min(4, (os.cpu_count() or 1) // 2))
 _POOL = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="argon2")
 

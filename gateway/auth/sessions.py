@@ -55,7 +55,6 @@ class Principal:
     role: Role
     account_numbers: frozenset[str]  # the CIS accounts linked to the user
     session_id: int | None  # the login session; None for a personal access token
-    access_token_id: int | None = None
     read_only: bool = False  # a read-only access token: queries only
     must_change_password: bool = False  # logged in with a temporary password
     client_kind: ClientKind = ClientKind.WEB  # the session's; an access token counts as web
@@ -145,7 +144,15 @@ async def authenticate_session(
     async with db.begin() as session:
         found = (
             await session.execute(
-                select(UserSession.id, UserSession.last_used_at, UserSession.client_kind, User)
+                select(
+                    UserSession.id,
+                    UserSession.last_used_at,
+                    UserSession.client_kind,
+                    User.id,
+                    User.email,
+                    User.role,
+                    User.must_change_password,
+                )
                 .join(UserSession.user)
                 .where(
                     UserSession.token_hash == token_hash(token),
@@ -158,20 +165,20 @@ async def authenticate_session(
         ).one_or_none()
         if found is None:
             return None
-        session_id, last_used_at, client_kind, user = found
+        session_id, last_used_at, client_kind, user_id, email, role, must_change = found
         if now - last_used_at >= LAST_USED_RESOLUTION:
             await session.execute(
                 update(UserSession).where(UserSession.id == session_id).values(last_used_at=now)
             )
-        account_numbers = await linked_account_numbers(session, user.id, cooperative_id)
+        account_numbers = await linked_account_numbers(session, user_id, cooperative_id)
     return Principal(
-        user_id=user.id,
+        user_id=user_id,
         cooperative_id=cooperative_id,
-        email=user.email,
-        role=user.role,
+        email=email,
+        role=role,
         session_id=session_id,
         account_numbers=account_numbers,
-        must_change_password=user.must_change_password,
+        must_change_password=must_change,
         client_kind=client_kind,
     )
 

@@ -1,19 +1,20 @@
 """Automatic payment: an enrolled account's latest bill is drafted once, from the stored
 method, on its due date or the chosen number of days before.
 
-The worker's autopay round reads every enrolled account and its latest bill from the CIS in
-two batch calls. For each bill it keeps one `AutopayDraft` row (unique per account and
-bill): a reminder goes out a few days before the draft day, then the draft is paid through
-the ordinary payment flow with an idempotency key made of the account and the bill, so a
-round that dies halfway and runs again pays nothing twice. An amount above the member's
-ceiling is not drafted, and the member is told.
+The worker's autopay round takes the enrollments in batches, and reads each batch's
+accounts and latest bills from the CIS in two batch calls. For each bill it keeps one
+`AutopayDraft` row (unique per account and bill): a reminder goes out a few days before the
+draft day, then the draft is paid through the ordinary payment flow with an idempotency key
+made of the account and the bill, so a round that dies halfway and runs again pays nothing
+twice. What is drafted is what is owed, less payments made here and not applied yet. An
+amount above the member's ceiling is not drafted, and the member is told.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import or_, select, update
@@ -33,10 +34,12 @@ from gateway.store.payments import (
     PaymentMethod,
     PaymentState,
 )
+from resolvers.pending_payments import pending_payments_loader, pending_total
 
 MAX_DAYS_BEFORE_DUE = 20
 REMINDER_DAYS = 3  # the "upcoming draft" e-mail goes out this many days before the draft
 BILL_LOOKBACK = timedelta(days=45)  # a bill older than this is not the one to draft
+BATCH = 100  # enrollments claimed, and read from the CIS, at a time
 _LEASE = timedelta(minutes=5)
 
 _OUTCOMES = {
@@ -52,52 +55,58 @@ logger = logging.getLogger(__name__)
 class NextDraft:
     draft_on: date
     amount: Decimal
-    bill_id: str
 
 
 def next_draft(
-    enrollment: AutopayEnrollment, account: Account, bill: Bill | None
+    enrollment: AutopayEnrollment, account: Account, bill: Bill | None, pending: Decimal
 ) -> NextDraft | None:
-    """When the account's latest bill will be drafted and for how much (what is owed)."""
-    if bill is None or account.balance.total <= 0:
+    """When the account's latest bill will be drafted and for how much: what is owed, less
+    ``pending`` (paid here, not applied yet); None when nothing is."""
+    owed = account.balance.total - pending
+    if bill is None or owed <= 0:
         return None
-    draft_on = bill.due_date - timedelta(days=enrollment.days_before_due)
-    return NextDraft(draft_on, account.balance.total, bill.bill_id)
+    return NextDraft(bill.due_date - timedelta(days=enrollment.days_before_due), owed)
 
 
 async def run_autopay(services: Services, today: date) -> int:
     """One autopay round for the co-op (``today`` is its local date); drafts made."""
-    enrollments = await _claim(services)
-    if not enrollments:
-        return 0
-    try:
-        return await _draft_due(services, enrollments, today)
-    finally:
-        await _release(services, enrollments)
+    drafted, after = 0, 0
+    while enrollments := await _claim(services, after):
+        try:
+            drafted += await _draft_due(services, enrollments, today)
+        finally:
+            await _release(services, enrollments)
+        after = enrollments[-1].id
+    return drafted
 
 
 async def _draft_due(services: Services, enrollments: list[AutopayEnrollment], today: date) -> int:
     numbers = [enrollment.account_number for enrollment in enrollments]
-    period = DateRange(today - BILL_LOOKBACK, today)
     accounts = await services.adapter.get_accounts(numbers)
-    bills = await services.adapter.get_bills(numbers, period)
+    bills = await services.adapter.get_bills(numbers, DateRange(today - BILL_LOOKBACK, today))
+    in_flight = await pending_payments_loader(services.db, services.cooperative.id).load_many(
+        numbers
+    )
     drafted = 0
-    for enrollment in enrollments:
-        account = accounts.get(enrollment.account_number)
-        latest = next(iter(bills.get(enrollment.account_number, ())), None)
-        if account is None:
+    for enrollment, pending in zip(enrollments, in_flight, strict=True):
+        number = enrollment.account_number
+        account = accounts.get(number)
+        latest = next(iter(bills.get(number, ())), None)
+        if account is None or latest is None:
             continue
-        upcoming = next_draft(enrollment, account, latest)
-        if upcoming is None or latest is None:
+        upcoming = next_draft(enrollment, account, latest, pending_total(pending))
+        # Nothing to do before the reminder is due: no row, no reads.
+        if upcoming is None or today < upcoming.draft_on - timedelta(days=REMINDER_DAYS):
             continue
         try:
             drafted += await _handle(services, enrollment, account, latest, upcoming, today)
         except Exception:  # one account's surprise must not stop the others
-            logger.exception("autopay of account %s failed this round", enrollment.account_number)
+            logger.exception("autopay of account %s failed this round", number)
     return drafted
 
 
-async def _claim(services: Services) -> list[AutopayEnrollment]:
+async def _claim(services: Services, after: int) -> list[AutopayEnrollment]:
+    """Leases the next batch of the co-op's enrollments (ids above ``after``) to this round."""
     now = utc_now()
     async with services.db.begin() as session:
         claimed = list(
@@ -105,12 +114,14 @@ async def _claim(services: Services) -> list[AutopayEnrollment]:
                 select(AutopayEnrollment)
                 .where(
                     AutopayEnrollment.cooperative_id == services.cooperative.id,
+                    AutopayEnrollment.id > after,
                     or_(
                         AutopayEnrollment.leased_until.is_(None),
                         AutopayEnrollment.leased_until <= now,
                     ),
                 )
                 .order_by(AutopayEnrollment.id)
+                .limit(BATCH)
                 .with_for_update(skip_locked=True)
             )
         )
@@ -127,6 +138,29 @@ async def _release(services: Services, enrollments: list[AutopayEnrollment]) -> 
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Payer:
+    """Who an enrollment pays for, and with what: read once per draft."""
+
+    principal: Principal
+    method: PaymentMethod
+
+
+async def _payer(services: Services, enrollment: AutopayEnrollment) -> _Payer | None:
+    async with services.db() as session:
+        user = await session.get(User, enrollment.user_id)
+        method = await session.get(PaymentMethod, enrollment.payment_method_id)
+        numbers = await linked_account_numbers(
+            session, enrollment.user_id, enrollment.cooperative_id
+        )
+    if user is None or method is None or method.token is None:
+        return None
+    principal = Principal(
+        user.id, user.cooperative_id, user.email, user.role, numbers, session_id=None
+    )
+    return _Payer(principal, method)
+
+
 async def _handle(
     services: Services,
     enrollment: AutopayEnrollment,
@@ -138,13 +172,20 @@ async def _handle(
     draft = await _draft_row(services, enrollment, bill, upcoming)
     if draft.state is not DraftState.SCHEDULED:
         return 0
-    values = await _letter_values(services, enrollment, account, upcoming)
-    if values is None:
+    payer = await _payer(services, enrollment)
+    if payer is None:
+        logger.warning("autopay of account %s has no usable payment method", bill.account_number)
         return 0
-    email, letter = values
+    email = payer.principal.email
+    letter = {
+        "cooperative": services.cooperative.name,
+        "account": account.account_number,
+        "amount": f"${upcoming.amount}",
+        "draft_on": upcoming.draft_on.strftime("%B %-d, %Y"),
+        "method": describe(payer.method),
+    }
     if today < upcoming.draft_on:
-        reminder_due = today >= upcoming.draft_on - timedelta(days=REMINDER_DAYS)
-        if reminder_due and await _mark(services, draft, reminded_at=utc_now()):
+        if await _mark(services, draft, reminded_at=utc_now()):
             services.outbox.post("autopay-upcoming", email, letter)
         return 0
     ceiling = enrollment.max_amount
@@ -153,7 +194,7 @@ async def _handle(
         if await _mark(services, draft, state=DraftState.SKIPPED, reason=reason):
             services.outbox.post("autopay-skipped", email, {**letter, "ceiling": f"${ceiling}"})
         return 0
-    payment = await _pay(services, enrollment, account, bill, upcoming)
+    payment = await _pay(services, payer, account, bill, upcoming)
     if payment is None:
         return 0
     drafted = {"state": DraftState.DRAFTED, "payment_id": payment.id, "drafted_at": utc_now()}
@@ -167,20 +208,8 @@ async def _handle(
 async def _draft_row(
     services: Services, enrollment: AutopayEnrollment, bill: Bill, upcoming: NextDraft
 ) -> AutopayDraft:
-    draft = AutopayDraft(
-        cooperative_id=enrollment.cooperative_id,
-        account_number=enrollment.account_number,
-        bill_id=bill.bill_id,
-        user_id=enrollment.user_id,
-        due_date=bill.due_date,
-        draft_on=upcoming.draft_on,
-        state=DraftState.SCHEDULED,
-    )
-    try:
-        async with services.db.begin() as session:
-            session.add(draft)
-        return draft
-    except IntegrityError:  # known from an earlier round
+    """The bill's draft row, made on the first round that needs it."""
+    for _ in range(2):  # a concurrent round may insert it between the read and the insert
         async with services.db() as session:
             found = await session.scalar(
                 select(AutopayDraft).where(
@@ -189,9 +218,24 @@ async def _draft_row(
                     AutopayDraft.bill_id == bill.bill_id,
                 )
             )
-        if found is None:
-            raise
-        return found
+        if found is not None:
+            return found
+        draft = AutopayDraft(
+            cooperative_id=enrollment.cooperative_id,
+            account_number=enrollment.account_number,
+            bill_id=bill.bill_id,
+            user_id=enrollment.user_id,
+            due_date=bill.due_date,
+            draft_on=upcoming.draft_on,
+            state=DraftState.SCHEDULED,
+        )
+        try:
+            async with services.db.begin() as session:
+                session.add(draft)
+        except IntegrityError:
+            continue
+        return draft
+    raise RuntimeError(f"the draft of bill {bill.bill_id} can be neither read nor made")
 
 
 async def _mark(services: Services, draft: AutopayDraft, **values: object) -> bool:
@@ -208,62 +252,26 @@ async def _mark(services: Services, draft: AutopayDraft, **values: object) -> bo
 
 
 async def _pay(
-    services: Services,
-    enrollment: AutopayEnrollment,
-    account: Account,
-    bill: Bill,
-    upcoming: NextDraft,
+    services: Services, payer: _Payer, account: Account, bill: Bill, upcoming: NextDraft
 ) -> Payment | None:
     settings = services.cooperative.payments
-    async with services.db() as session:
-        user = await session.get(User, enrollment.user_id)
-        method = await session.get(PaymentMethod, enrollment.payment_method_id)
-        numbers = await linked_account_numbers(
-            session, enrollment.user_id, enrollment.cooperative_id
-        )
-    if settings is None or user is None or method is None or method.token is None:
-        logger.warning("autopay of account %s has no usable payment method", account.account_number)
+    method = payer.method
+    if settings is None or method.token is None:
         return None
-    principal = Principal(
-        user.id, user.cooperative_id, user.email, user.role, numbers, session_id=None
-    )
     allocations = [Allocation(account.account_number, upcoming.amount)]
     try:
-        priced = quote(
-            settings, principal, allocations, {account.account_number: account}, {}, method.kind
-        )
+        accounts = {account.account_number: account}
+        priced = quote(settings, payer.principal, allocations, accounts, {}, method.kind)
     except PaymentRefused as refusal:
         logger.warning("autopay of account %s refused: %s", account.account_number, refusal)
         return None
     # One key per account and bill: a round run again finds the payment, not a new one.
     key = f"autopay:{account.account_number}:{bill.bill_id}"
-    request = Asked(key, key)
     return await make_payment(
         services,
-        principal,
-        request,
+        payer.principal,
+        Asked(key, key),
         Method(method.token, method.kind, describe(method)),
         priced,
         PaymentChannel.AUTOPAY,
     )
-
-
-async def _letter_values(
-    services: Services, enrollment: AutopayEnrollment, account: Account, upcoming: NextDraft
-) -> tuple[str, dict[str, str]] | None:
-    async with services.db() as session:
-        email = await session.scalar(select(User.email).where(User.id == enrollment.user_id))
-        method = await session.get(PaymentMethod, enrollment.payment_method_id)
-    if email is None or method is None:
-        return None
-    return email, {
-        "cooperative": services.cooperative.name,
-        "account": account.account_number,
-        "amount": f"${upcoming.amount}",
-        "draft_on": upcoming.draft_on.strftime("%B %-d, %Y"),
-        "method": describe(method),
-    }
-
-
-def local_today(services: Services, now: datetime | None = None) -> date:
-    return (now or utc_now()).astimezone(services.cooperative.time_zone).date()

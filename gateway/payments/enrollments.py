@@ -9,9 +9,8 @@ from sqlalchemy import delete, select
 from gateway.auth.sessions import Principal
 from gateway.context import Services
 from gateway.payments.autopay import MAX_DAYS_BEFORE_DUE
-from gateway.payments.methods import processor_of
+from gateway.payments.methods import own_methods, processor_of
 from gateway.payments.requests import PaymentRefused
-from gateway.payments.settings import CENT
 from gateway.store.payments import AutopayEnrollment, PaymentMethod
 
 
@@ -29,14 +28,13 @@ async def enroll(
         raise PaymentRefused(f"no account {account_number}")
     if not 0 <= days_before_due <= MAX_DAYS_BEFORE_DUE:
         raise PaymentRefused(f"daysBeforeDue must be between 0 and {MAX_DAYS_BEFORE_DUE}")
-    if max_amount is not None and (max_amount <= 0 or max_amount != max_amount.quantize(CENT)):
-        raise PaymentRefused("maxAmount must be above zero, in cents")
+    # The Money scalar let only whole cents through.
+    if max_amount is not None and max_amount <= 0:
+        raise PaymentRefused("maxAmount must be above zero")
     async with services.db.begin() as session:
         method = await session.scalar(
             select(PaymentMethod).where(
-                PaymentMethod.id == payment_method_id,
-                PaymentMethod.user_id == principal.user_id,
-                PaymentMethod.removed_at.is_(None),
+                *own_methods(principal), PaymentMethod.id == payment_method_id
             )
         )
         if method is None:
@@ -74,16 +72,3 @@ async def cancel(services: Services, principal: Principal, account_number: str) 
             .returning(AutopayEnrollment.id)
         )
     return removed is not None
-
-
-async def enrollment_of(
-    services: Services, principal: Principal, account_number: str
-) -> AutopayEnrollment | None:
-    async with services.db() as session:
-        found: AutopayEnrollment | None = await session.scalar(
-            select(AutopayEnrollment).where(
-                AutopayEnrollment.cooperative_id == principal.cooperative_id,
-                AutopayEnrollment.account_number == account_number,
-            )
-        )
-        return found

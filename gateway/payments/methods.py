@@ -43,11 +43,7 @@ async def stored_methods(services: Services, principal: Principal) -> Sequence[P
     async with services.db() as session:
         found = await session.scalars(
             select(PaymentMethod)
-            .where(
-                PaymentMethod.user_id == principal.user_id,
-                PaymentMethod.cooperative_id == principal.cooperative_id,
-                PaymentMethod.removed_at.is_(None),
-            )
+            .where(*own_methods(principal))
             .order_by(PaymentMethod.is_default.desc(), PaymentMethod.id)
         )
         return list(found)
@@ -101,7 +97,7 @@ async def change_method(
     """Renames, makes default or removes one of the member's methods."""
     async with services.db.begin() as session:
         method = await session.scalar(
-            select(PaymentMethod).where(*_own(principal), PaymentMethod.id == method_id)
+            select(PaymentMethod).where(*own_methods(principal), PaymentMethod.id == method_id)
         )
         if method is None:
             raise PaymentRefused("no such payment method")
@@ -140,7 +136,7 @@ async def paying_method(
         return Method(details.token, details.kind, describe(details))
     async with services.db() as session:
         stored = await session.scalar(
-            select(PaymentMethod).where(*_own(principal), PaymentMethod.id == method_id)
+            select(PaymentMethod).where(*own_methods(principal), PaymentMethod.id == method_id)
         )
     if stored is None or stored.token is None:
         raise PaymentRefused("no such payment method (was it removed?)")
@@ -168,7 +164,8 @@ def _nickname(text: str) -> str:
     return nickname
 
 
-def _own(principal: Principal) -> tuple[ColumnElement[bool], ...]:
+def own_methods(principal: Principal) -> tuple[ColumnElement[bool], ...]:
+    """The WHERE conditions of the principal's methods that can still pay."""
     return (
         PaymentMethod.user_id == principal.user_id,
         PaymentMethod.cooperative_id == principal.cooperative_id,
@@ -177,4 +174,6 @@ def _own(principal: Principal) -> tuple[ColumnElement[bool], ...]:
 
 
 async def _clear_default(session: AsyncSession, principal: Principal) -> None:
-    await session.execute(update(PaymentMethod).where(*_own(principal)).values(is_default=False))
+    await session.execute(
+        update(PaymentMethod).where(*own_methods(principal)).values(is_default=False)
+    )

@@ -88,9 +88,9 @@ async def _applied_in_cis(
     the accounts the gateway paid, since the first payment."""
     if not payments:
         return []
-    zone = services.cooperative.time_zone
-    first = min(payment.created_at for payment in payments).astimezone(zone).date()
-    today = utc_now().astimezone(zone).date()
+    cooperative = services.cooperative
+    first = cooperative.local_date(min(payment.created_at for payment in payments))
+    today = cooperative.local_date(utc_now())
     period = DateRange(first - timedelta(days=1), today + timedelta(days=1))
     numbers = sorted({a.account_number for payment in payments for a in payment.allocations})
     found = await services.adapter.get_payments(numbers, period)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from gateway.auth.sessions import Principal
 from gateway.context import Services
 from gateway.payments.processor import MethodKind
 from gateway.payments.settings import CENT, PaymentSettings
-from gateway.payments.steps import LEASE, advance, load, retry_later
+from gateway.payments.steps import LEASE, advance
 from gateway.store.models import utc_now
 from gateway.store.payments import Payment, PaymentAllocation, PaymentState
 
@@ -32,9 +31,6 @@ MAX_ALLOCATIONS = 100
 MAX_IDEMPOTENCY_KEY_LENGTH = 100  # the column's length
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # read over the phone: no 0/O, 1/I
 REFERENCE_PREFIX = "CP-"  # every payment reference the gateway makes starts so
-
-
-logger = logging.getLogger(__name__)
 
 
 class PaymentRefused(ValueError):
@@ -91,8 +87,8 @@ def quote(
         raise PaymentRefused("each account may appear once in a payment")
     for allocation in allocations:
         number = allocation.account_number
-        owed = accounts.get(number)
-        _check_allocation(settings, principal, allocation, owed, pending.get(number, Decimal(0)))
+        account = accounts.get(number)
+        _check_allocation(settings, principal, allocation, account, pending.get(number, Decimal(0)))
     amount = sum((allocation.amount for allocation in allocations), Decimal("0.00"))
     if amount > settings.max_payment:
         raise PaymentRefused(f"one payment may be at most ${settings.max_payment}")
@@ -114,8 +110,10 @@ def _check_allocation(
         raise PaymentRefused(f"account {number} is closed")
     if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
         raise PaymentRefused(f"the amount for account {number} must be above zero, in cents")
-    if not settings.allow_overpayment and amount > max(account.balance.total, Decimal(0)):
-        raise PaymentRefused(f"account {number} owes ${account.balance.total}: pay at most that")
+    # Payments made here and not applied yet count: the CIS's balance does not show them.
+    owed = max(account.balance.total - pending, Decimal("0.00"))
+    if not settings.allow_overpayment and amount > owed:
+        raise PaymentRefused(f"account {number} owes ${owed}: pay at most that")
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,12 +204,7 @@ async def make_payment(
         if earlier is None:  # the reference was drawn twice: practically never
             raise
         return earlier
-    try:
-        return await advance(services, payment.id)
-    except Exception as error:
-        logger.exception("payment %s stopped short; the worker finishes it", reference)
-        await retry_later(services, payment, f"unexpected: {type(error).__name__}")
-        return await load(services, payment.id)
+    return await advance(services, payment.id)
 
 
 def new_reference() -> str:

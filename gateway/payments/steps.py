@@ -48,8 +48,19 @@ async def advance(services: Services, payment_id: int, *, recovering: bool = Fal
     """Charges and posts the payment as far as possible now; the payment as it then is.
 
     ``recovering``: the payment may have been charged by a process that died, so the
-    processor is asked before charging.
+    processor is asked before charging. Any failure leaves it for a retry with backoff.
     """
+    try:
+        return await _advance(services, payment_id, recovering=recovering)
+    except Exception as error:
+        logger.exception("payment %d stopped short; it is retried later", payment_id)
+        await retry_later(
+            services, await load(services, payment_id), f"unexpected: {type(error).__name__}"
+        )
+        return await load(services, payment_id)
+
+
+async def _advance(services: Services, payment_id: int, *, recovering: bool) -> Payment:
     while True:
         payment = await load(services, payment_id)
         if payment.state is PaymentState.RECORDED:

@@ -9,18 +9,15 @@ even if two did, every step is safe to repeat (``gateway.payments.steps``).
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
 
 from gateway.context import Services
-from gateway.payments.steps import LEASE, advance, load, retry_later
+from gateway.payments.steps import LEASE, advance
 from gateway.store.payments import Payment, PaymentState
 
 BATCH = 20  # payments claimed at a time
-
-logger = logging.getLogger(__name__)
 
 
 async def claim_due(services: Services, now: datetime, limit: int = BATCH) -> list[int]:
@@ -52,12 +49,7 @@ async def finish_due_payments(services: Services, now: datetime) -> int:
     tried = 0
     while due := await claim_due(services, now):
         for payment_id in due:
-            try:
-                # The processor is asked first: the request that recorded it may have charged.
-                await advance(services, payment_id, recovering=True)
-            except Exception as error:  # one payment's surprise must not stop the others
-                logger.exception("payment %d could not be advanced", payment_id)
-                payment = await load(services, payment_id)
-                await retry_later(services, payment, f"unexpected: {type(error).__name__}")
+            # The processor is asked first: the request that recorded it may have charged.
+            await advance(services, payment_id, recovering=True)
         tried += len(due)
     return tried

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.payments.processor import MethodKind
+from gateway.payments.settings import CENT
 from gateway.store.models import (
     ACCOUNT_NUMBER_LENGTH,
     Base,
@@ -31,8 +32,6 @@ from gateway.store.models import (
     user_foreign_key,
     utc_now,
 )
-
-_CENT = Decimal("0.01")
 
 
 class Cents(TypeDecorator[Decimal]):
@@ -44,12 +43,12 @@ class Cents(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
         if value is None:
             return None
-        if value != value.quantize(_CENT):
+        if value != value.quantize(CENT):
             raise ValueError(f"{value} has more than two decimals")
         return int(value * 100)
 
     def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
-        return None if value is None else (Decimal(value) / 100).quantize(_CENT)
+        return None if value is None else (Decimal(value) / 100).quantize(CENT)
 
 
 class PaymentState(StrEnum):

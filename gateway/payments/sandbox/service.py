@@ -33,10 +33,11 @@ from gateway.payments.sandbox.methods import (
     card_method,
 )
 from gateway.payments.sandbox.wire import MAX_REFERENCE_LENGTH, valid_reference
+from gateway.payments.settings import CENT
 
 MAX_AMOUNT = Decimal("999999.99")
 _AMOUNT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
-_CENTS = Decimal("0.01")
+
 
 _DECLINES = {
     Outcome.DECLINE: DeclineReason.DECLINED,
@@ -80,7 +81,7 @@ def parse_amount(text: str) -> Decimal:
     """A charge amount: a decimal string above zero, with at most two decimals."""
     if not _AMOUNT.fullmatch(text):
         raise InvalidRequest("amount must be a decimal string with at most 2 decimals")
-    amount = Decimal(text).quantize(_CENTS)
+    amount = Decimal(text).quantize(CENT)
     if not Decimal(0) < amount <= MAX_AMOUNT:
         raise InvalidRequest(f"amount must be above 0 and at most {MAX_AMOUNT}")
     return amount
