@@ -3,11 +3,15 @@ and the requests and reads the payment tests share."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -126,3 +130,28 @@ async def run_worker_once(settings: Settings) -> None:
     async with start_gateway(settings, cooperatives) as gateway:
         for services in gateway.services.values():
             await finish_due_payments(services, utc_now() + timedelta(hours=1))
+
+
+@asynccontextmanager
+async def running_workers(settings: Settings, count: int = 1) -> AsyncIterator[None]:
+    """``coop-gateway worker`` processes (a round every 0.2 s) for the block; stopped with
+    SIGTERM after it, and each must end well."""
+    workers = [
+        subprocess.Popen(  # noqa: ASYNC220 - started once; the test awaits HTTP meanwhile
+            [sys.executable, "-m", "gateway", "worker", "--interval", "0.2"],
+            env=environment(settings),
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    try:
+        yield
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        # Waited for off the loop: the loop may run the mail sink a receipt goes to.
+        ends = [await asyncio.to_thread(worker.communicate, timeout=30) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0] * count, [e for _, e in ends]

@@ -42,7 +42,7 @@ from gateway.store.migrate import upgrade
 from gateway.store.models import Role, utc_now
 from gateway.store.payments import Payment, PaymentAllocation, PaymentState
 from tests.gateway.databases import fresh_database_url
-from tests.payments.paying import PAY, coop_file
+from tests.payments.paying import PAY, cis_knobs, coop_file
 from tests.payments.sandbox import RunningSandbox
 from tests.schema.harness import PASSWORD
 from tests.simulator_process import REPO, RunningSimulator, running_simulator
@@ -146,7 +146,7 @@ async def test_nothing_is_lost_or_charged_twice(
     try:
         async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as http:
             token = await member_token(http)
-            await set_cis(http, faulty_cis, fault_rate=0.2)
+            await cis_knobs(http, faulty_cis, fault_rate=0.2)
             limit = asyncio.Semaphore(CONCURRENCY)
 
             async def send(variables: dict[str, Any]) -> None:
@@ -156,10 +156,10 @@ async def test_nothing_is_lost_or_charged_twice(
                         gateway.kill()
                         await gateway.start()
                     if len(answers) == PAYMENTS // 2:  # the CIS down for a stretch
-                        await set_cis(http, faulty_cis, outage="refuse", outage_seconds=1.5)
+                        await cis_knobs(http, faulty_cis, outage="refuse", outage_seconds=1.5)
 
             await asyncio.gather(*(send(variables) for variables in requests))
-            await set_cis(http, faulty_cis, fault_rate=0.0, outage="none")
+            await cis_knobs(http, faulty_cis, fault_rate=0.0, outage="none")
     finally:
         gateway.stop()
 
@@ -230,11 +230,6 @@ async def member_token(http: httpx.AsyncClient) -> str:
     )
     token: str = answer.json()["data"]["login"]["token"]
     return token
-
-
-async def set_cis(http: httpx.AsyncClient, cis: RunningSimulator, **knobs: object) -> None:
-    response = await http.post(f"{cis.control_url}/_sim/control", json=knobs)
-    assert response.status_code == 200, response.text
 
 
 async def drain(settings: Settings) -> int:

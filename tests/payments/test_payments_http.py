@@ -5,9 +5,6 @@ PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
-import sys
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -34,14 +31,14 @@ from tests.payments.paying import (
     cis_knobs,
     coop_file,
     coop_gateway,
-    environment,
     pay,
     pending,
     run_worker_once,
+    running_workers,
 )
 from tests.payments.sandbox import RunningSandbox
 from tests.schema.harness import PASSWORD
-from tests.simulator_process import REPO, RunningSimulator
+from tests.simulator_process import RunningSimulator
 
 
 async def test_partial_amounts_on_two_accounts_with_a_stored_card(
@@ -360,23 +357,10 @@ async def test_a_charge_whose_answer_was_lost_is_found_not_charged_again(
     assert coop_gateway(settings, "payments", "reconcile").returncode == 0  # in flight is fine
 
     # The worker, as its own process, asks the processor before charging again.
-    worker = subprocess.Popen(  # noqa: ASYNC220 - started once; the test awaits HTTP meanwhile
-        [sys.executable, "-m", "gateway", "worker", "--interval", "0.2"],
-        env=environment(settings),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    async with running_workers(settings):
         for _ in range(150):  # the retry is due 5 s after the failure
             if (await balances(http, member))[SHOP] != before[SHOP]:
                 break
             await asyncio.sleep(0.1)
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        # Waited for off the loop: the loop runs the mail sink its receipt goes to.
-        _, errors = await asyncio.to_thread(worker.communicate, timeout=30)
-    assert worker.returncode == 0, errors
     assert before[SHOP] - (await balances(http, member))[SHOP] == Decimal("2.25")
     assert len(await processor.charges()) == 1

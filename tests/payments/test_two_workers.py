@@ -4,9 +4,6 @@ taking the same one at once: each is applied in the CIS by one posting call."""
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,8 +16,8 @@ from gateway.payments.sandbox_client import SandboxProcessor
 from gateway.settings import Settings
 from gateway.store.payments import Payment, PaymentState
 from tests.gateway.databases import fresh_database_url
-from tests.payments.paying import HOME, SHOP, card, cis_knobs, environment, pay
-from tests.simulator_process import REPO, RunningSimulator
+from tests.payments.paying import HOME, SHOP, card, cis_knobs, pay, running_workers
+from tests.simulator_process import RunningSimulator
 
 PENDING = 12
 POSTING = "ProcessPaymentTransactions"
@@ -57,27 +54,11 @@ async def test_two_workers_post_each_pending_payment_once(
         assert answer["data"]["makePayment"]["status"] == "PENDING"
     await cis_knobs(http, cis, fault_rate=0.0, fault_operations=[], reset_stats=True)
 
-    workers = [
-        subprocess.Popen(  # noqa: ASYNC220 - started once; the test awaits HTTP meanwhile
-            [sys.executable, "-m", "gateway", "worker", "--interval", "0.2"],
-            env=environment(settings),
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    try:
+    async with running_workers(settings, 2):
         for _ in range(300):  # the retries fall due 5 s after the failures
             if await count(sessions, PaymentState.POSTED) == PENDING:
                 break
             await asyncio.sleep(0.1)
-    finally:
-        for worker in workers:
-            worker.send_signal(signal.SIGTERM)
-        ends = [await asyncio.to_thread(worker.communicate, timeout=30) for worker in workers]
-    assert [worker.returncode for worker in workers] == [0, 0], [errors for _, errors in ends]
     assert await count(sessions, PaymentState.POSTED) == PENDING
     # One posting call per payment: no payment was taken by both workers.
     assert await posting_calls(http, cis) == PENDING
