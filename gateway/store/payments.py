@@ -57,6 +57,10 @@ class PaymentState(StrEnum):
     POSTED = "POSTED"  # applied in the CIS: done
     DECLINED = "DECLINED"  # the processor refused: done, nothing charged
     FAILED = "FAILED"  # the processor could not be reached for too long: done, nothing charged
+    REFUNDING = "REFUNDING"  # charged, but the CIS refused every allocation: giving it back
+    REFUNDED = "REFUNDED"  # the charge was given back in full: done
+    # The CIS applied some allocations and refused others: the co-op's staff settle the rest.
+    NEEDS_ATTENTION = "NEEDS_ATTENTION"
 
 
 class PaymentMethod(Base):
@@ -144,6 +148,7 @@ class PaymentAllocation(Base):
     external_reference: Mapped[str] = mapped_column(String(48), unique=True)
     cis_payment_id: Mapped[str | None] = mapped_column(String(64))  # once applied
     posted_at: Mapped[datetime | None]
+    refusal: Mapped[str | None] = mapped_column(String(200))  # why the CIS will not apply it
 
     payment: Mapped[Payment] = relationship(back_populates="allocations")
 
