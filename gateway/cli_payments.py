@@ -50,7 +50,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     actions.add_parser(
         "reconcile",
         help="compare the gateway's payments, the processor's charges and the CIS's payments;"
-        " exit 1 on any difference",
+        " exit 1 on any difference, or a payment the CIS refused in part (for staff)",
     )
 
 
@@ -102,11 +102,12 @@ def _run_reconcile(settings: Settings) -> NoReturn:
                     f"{services.cooperative.id}: {found.payments} payments;"
                     f" processor charged {found.charged_total};"
                     f" CIS applied {found.applied_total};"
-                    f" {len(found.in_flight)} in flight; {len(found.differences)} differences"
+                    f" {len(found.in_flight)} in flight; {len(found.differences)} differences;"
+                    f" {len(found.needs_attention)} refused by the CIS, for staff"
                 )
-                for difference in found.differences:
-                    print(f"  {difference}")
-                differences += len(found.differences)
+                for line in [*found.differences, *found.needs_attention]:
+                    print(f"  {line}")
+                differences += len(found.differences) + len(found.needs_attention)
         return 1 if differences else 0
 
     sys.exit(asyncio.run(report()))

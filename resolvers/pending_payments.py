@@ -2,7 +2,9 @@
 
 The CIS's balance does not show them until they are posted; members see them beside it, so
 a pending payment is neither forgotten nor paid twice. Once an allocation is applied it
-leaves this list, and the CIS's payment history shows it (with our external reference).
+leaves this list, and the CIS's payment history shows it (with our external reference). An
+allocation the CIS refused stays here, ``refused``, until the co-op's staff settle it: the
+member paid it and need not pay again.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.payments.processor import MethodKind
 from gateway.store.payments import Payment, PaymentAllocation, PaymentState
 from resolvers.batching import RecordLoader
 
@@ -25,6 +28,10 @@ class PendingAllocation:
     account_number: str
     amount: Decimal
     created_at: datetime
+    external_reference: str
+    method_kind: MethodKind
+    channel: str  # the CIS's PaymentChannel
+    refused: bool  # by the CIS: the co-op's staff apply or refund it
 
 
 def pending_payments_loader(
@@ -40,19 +47,29 @@ def pending_payments_loader(
                     PaymentAllocation.account_number,
                     PaymentAllocation.amount,
                     Payment.created_at,
+                    PaymentAllocation.external_reference,
+                    Payment.method_kind,
+                    Payment.channel,
+                    PaymentAllocation.refusal.is_not(None),
                 )
                 .join(PaymentAllocation.payment)
                 .where(
                     Payment.cooperative_id == cooperative_id,
-                    Payment.state.in_([PaymentState.RECORDED, PaymentState.CHARGED]),
                     PaymentAllocation.account_number.in_(numbers),
                     PaymentAllocation.posted_at.is_(None),
+                    or_(
+                        Payment.state.in_([PaymentState.RECORDED, PaymentState.CHARGED]),
+                        and_(
+                            Payment.state == PaymentState.NEEDS_ATTENTION,
+                            PaymentAllocation.refusal.is_not(None),
+                        ),
+                    ),
                 )
                 .order_by(Payment.created_at.desc(), Payment.id.desc())
             )
         by_account: dict[str, list[PendingAllocation]] = defaultdict(list)
-        for reference, number, amount, created_at in rows:
-            by_account[number].append(PendingAllocation(reference, number, amount, created_at))
+        for row in rows:
+            by_account[row[1]].append(PendingAllocation(*row))
         return [tuple(by_account[number]) for number in numbers]
 
     return RecordLoader(batch_load)

@@ -151,7 +151,10 @@ class Account(Node):
         # The page was read with these arguments for the whole list (see account_loading).
         return value_of(self.loaded.bills.get(str(info.path.key)))
 
-    @field("Payments posted on a local date in [from, to], newest first.")
+    @field(
+        "Payments posted on a local date in [from, to], newest first, and those made here on"
+        " such a date that the CIS has not applied yet (status PENDING or NEEDS_ATTENTION)."
+    )
     def payments(
         self,
         info: GatewayInfo,

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 
 from adapters import records
 from adapters.records import DateRange
-from resolvers.batching import RecordLoader
-from resolvers.loaders import CisLoaders
+from gateway.context import RequestContext
 from resolvers.pagination import paginate_period
+from resolvers.payment_history import HistoryRow, payment_history, row_id
 from resolvers.periods import history_period
 from schema.account import ACCOUNT_TYPE, Account, Loaded
 from schema.billing import Bill, Payment
@@ -38,6 +38,7 @@ Row = TypeVar("Row")
 Item = TypeVar("Item")
 
 Locations = list[tuple[records.ServiceLocation, ...]]
+Bills = tuple[records.Bill, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,17 +46,25 @@ class History(Generic[Row, Item]):
     """A paged history field of Account: where its rows come from and what they become."""
 
     field_name: str
-    loader_of: Callable[[CisLoaders, DateRange], RecordLoader[str, tuple[Row, ...]]]
+    read: Callable[[RequestContext, DateRange, str], Awaitable[tuple[Row, ...]]]
     row_id: Callable[[Row], str]
     build: Callable[[Row, ZoneInfo], Item]
 
 
+def _bills(context: RequestContext, period: DateRange, number: str) -> Awaitable[Bills]:
+    return context.loaders.bills(period).load(number)
+
+
+def _payment(row: HistoryRow, zone: ZoneInfo) -> Payment:
+    if isinstance(row, records.Payment):
+        return Payment.from_record(row, zone)
+    return Payment.pending(row, zone)
+
+
 BILLS: History[records.Bill, Bill] = History(
-    "bills", CisLoaders.bills, lambda bill: bill.bill_id, lambda bill, _: Bill.from_record(bill)
+    "bills", _bills, lambda bill: bill.bill_id, lambda bill, _: Bill.from_record(bill)
 )
-PAYMENTS: History[records.Payment, Payment] = History(
-    "payments", CisLoaders.payments, lambda payment: payment.payment_id, Payment.from_record
-)
+PAYMENTS: History[HistoryRow, Payment] = History("payments", payment_history, row_id, _payment)
 
 
 async def account_or_not_found(info: GatewayInfo, number: str) -> Account:
@@ -145,11 +154,11 @@ async def _pages_of_key(
         return [error] * len(numbers)
     # Without totalCount a first page may come from a recent window, shared by all accounts.
     recent_first = start is None and after is None and not selected.asks_below(key, TOTAL_COUNT)
-    loaders, zone = info.context.loaders, info.context.cooperative.time_zone
+    context, zone = info.context, info.context.cooperative.time_zone
 
     async def page_of(number: str) -> Connection[Item]:
         async def read(period: DateRange) -> tuple[Row, ...]:
-            return await history.loader_of(loaders, period).load(number)
+            return await history.read(context, period, number)
 
         page = await paginate_period(
             read, history.row_id, period, first, after, recent_first=recent_first

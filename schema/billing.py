@@ -1,4 +1,4 @@
-"""Bills with their itemized charges, and payments."""
+"""Bills with their itemized charges, and payments: the CIS's, and ours it has not applied."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 import strawberry
 
 from adapters import records
-from schema.enums import PaymentChannel, TenderType
+from gateway.payments.processor import MethodKind
+from resolvers.pending_payments import PendingAllocation
+from schema.enums import PaymentChannel, PaymentStatus, TenderType
 from schema.scalars import Money
 
 
@@ -51,24 +53,52 @@ class Bill:
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A payment in an account's history: applied by the CIS, or made here and not"
+    " applied yet (PENDING), or refused by the CIS and being settled by staff (NEEDS_ATTENTION)."
+)
 class Payment:
-    id: strawberry.ID = strawberry.field(description="The CIS's payment id.")
+    id: strawberry.ID = strawberry.field(
+        description="The CIS's payment id; until the CIS applies it, its external reference."
+    )
     amount: Money
     tender_type: TenderType
     channel: PaymentChannel
-    posted_at: datetime
+    status: PaymentStatus = strawberry.field(description="POSTED, PENDING or NEEDS_ATTENTION.")
+    made_at: datetime = strawberry.field(
+        description="When it was paid: for a payment made here, when the member paid."
+    )
+    posted_at: datetime | None = strawberry.field(
+        description="When the CIS applied it; null until then."
+    )
     external_reference: str | None = strawberry.field(
         description="The payer's confirmation number, when the payment came with one."
     )
 
     @classmethod
     def from_record(cls, payment: records.Payment, zone: ZoneInfo) -> Payment:
+        posted_at = payment.posted_at.astimezone(zone)
         return cls(
             id=strawberry.ID(payment.payment_id),
             amount=Money(payment.amount),
             tender_type=payment.tender_type,
             channel=payment.channel,
-            posted_at=payment.posted_at.astimezone(zone),
+            status=PaymentStatus.POSTED,
+            made_at=posted_at,
+            posted_at=posted_at,
             external_reference=payment.external_reference,
+        )
+
+    @classmethod
+    def pending(cls, allocation: PendingAllocation, zone: ZoneInfo) -> Payment:
+        card = allocation.method_kind is MethodKind.CARD
+        return cls(
+            id=strawberry.ID(allocation.external_reference),
+            amount=Money(allocation.amount),
+            tender_type=TenderType.CARD if card else TenderType.ACH,
+            channel=PaymentChannel(allocation.channel),
+            status=PaymentStatus.NEEDS_ATTENTION if allocation.refused else PaymentStatus.PENDING,
+            made_at=allocation.created_at.astimezone(zone),
+            posted_at=None,
+            external_reference=allocation.external_reference,
         )

@@ -5,6 +5,8 @@ The Python classes themselves are registered, so types annotate with them direct
 
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 
 from adapters import records
@@ -39,6 +41,18 @@ for _enum in (
     strawberry.enum(_enum)
 strawberry.enum(OutageEventStatus, name="OutageEventStatus")
 
+
+@strawberry.enum
+class PaymentStatus(Enum):
+    POSTED = "POSTED"  # applied to the accounts in the CIS
+    PENDING = "PENDING"  # being charged or applied; the gateway finishes it
+    DECLINED = "DECLINED"  # the processor refused: nothing was charged
+    FAILED = "FAILED"  # the processor could not be reached: nothing was charged
+    REFUNDED = "REFUNDED"  # the CIS refused it all: the charge is (being) given back in full
+    # The CIS refused part of it (see each account's payment history): staff finish it.
+    NEEDS_ATTENTION = "NEEDS_ATTENTION"
+
+
 __all__ = [
     "AccountStatus",
     "ClientKind",
@@ -48,6 +62,7 @@ __all__ = [
     "OfficeKind",
     "OutageEventStatus",
     "PaymentChannel",
+    "PaymentStatus",
     "PowerStatus",
     "ReadingQuality",
     "ServiceStatus",

@@ -1,8 +1,10 @@
 """Paying: a quote, and payments of one or several accounts with one charge.
 
 A payment's answer says whether it is POSTED (applied), PENDING (charged or being
-confirmed: the gateway finishes it), DECLINED (the processor's reason) or FAILED (the
-processor could not be reached; nothing charged). Repeating a request with the same
+confirmed: the gateway finishes it), DECLINED (the processor's reason), FAILED (the
+processor could not be reached; nothing charged), REFUNDED (the CIS refused every account's
+part, so the charge was given back) or NEEDS_ATTENTION (the CIS refused some accounts' part:
+the co-op's staff apply or refund it). Repeating a request with the same
 ``idempotencyKey`` answers the first payment again and charges nothing.
 """
 
@@ -12,7 +14,6 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
 
 import strawberry
 
@@ -33,19 +34,11 @@ from gateway.store.models import ClientKind
 from gateway.store.payments import Payment, PaymentState
 from resolvers.access import may_write
 from resolvers.pending_payments import pending_total
+from schema.enums import PaymentStatus
 from schema.fields import mutation
 from schema.info import GatewayInfo
 from schema.payment_refusals import payment_refusals
 from schema.scalars import Money
-
-
-@strawberry.enum
-class PaymentStatus(Enum):
-    POSTED = "POSTED"  # applied to the accounts in the CIS
-    PENDING = "PENDING"  # being charged or applied; the gateway finishes it
-    DECLINED = "DECLINED"  # the processor refused: nothing was charged
-    FAILED = "FAILED"  # the processor could not be reached: nothing was charged
-
 
 _STATUS = {
     PaymentState.RECORDED: PaymentStatus.PENDING,
@@ -53,6 +46,9 @@ _STATUS = {
     PaymentState.POSTED: PaymentStatus.POSTED,
     PaymentState.DECLINED: PaymentStatus.DECLINED,
     PaymentState.FAILED: PaymentStatus.FAILED,
+    PaymentState.REFUNDING: PaymentStatus.REFUNDED,
+    PaymentState.REFUNDED: PaymentStatus.REFUNDED,
+    PaymentState.NEEDS_ATTENTION: PaymentStatus.NEEDS_ATTENTION,
 }
 
 

@@ -2,17 +2,23 @@
 charges and the CIS's applied payments.
 
 They agree when every approved charge belongs to a payment the gateway charged for that
-total, no declined payment was charged, every posted payment's allocations were applied in
-the CIS once each for their amounts, and the CIS holds no payment of ours the gateway does
-not know. Payments still in flight (charged, not yet applied) are listed, not counted as
-differences: the worker finishes them.
+total, no payment that ended uncharged (declined, failed, refunded) is charged, every applied
+allocation was applied in the CIS once for its amount, and the CIS holds no payment of ours
+the gateway does not know. Payments still moving are listed as in flight, not counted as
+differences: the worker finishes them. Payments the CIS refused in part are listed for the
+co-op's staff, who apply or refund the refused part.
+
+The ledgers are read one after the other while payments go on, so the gateway's payments are
+read before and after the other two: a payment that moved in between is in flight, and a
+charge made meanwhile finds its payment in the second read. Charges of other co-ops served
+by this database under the same processor key are theirs, not differences.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -24,36 +30,74 @@ from gateway.payments.requests import REFERENCE_PREFIX
 from gateway.store.models import utc_now
 from gateway.store.payments import Payment, PaymentState
 
+# States that took the member's money and kept it (applied, applying, or left for staff).
+_KEPT = (PaymentState.CHARGED, PaymentState.POSTED, PaymentState.NEEDS_ATTENTION)
+_MOVING = (PaymentState.RECORDED, PaymentState.CHARGED, PaymentState.REFUNDING)
+
 
 @dataclass
 class Reconciliation:
     payments: int = 0
     charged_total: Decimal = Decimal("0.00")  # the processor's approved charges
     applied_total: Decimal = Decimal("0.00")  # the CIS's payments with our references
-    in_flight: list[str] = field(default_factory=list)  # references not yet applied
+    in_flight: list[str] = field(default_factory=list)  # references still moving
+    needs_attention: list[str] = field(default_factory=list)  # refused parts, for staff
     differences: list[str] = field(default_factory=list)
+    moved: set[str] = field(default_factory=set)  # payments that changed while being read
+
+    def differ(self, reference: str, difference: str) -> None:
+        if reference not in self.moved:
+            self.differences.append(difference)
 
 
 async def reconcile(services: Services) -> Reconciliation:
     processor = services.processor
     if processor is None:
         raise ValueError(f"co-op {services.cooperative.id} takes no payments here")
-    async with services.db() as session:
-        payments = list(
-            await session.scalars(
-                select(Payment).where(Payment.cooperative_id == services.cooperative.id)
-            )
-        )
-    result = Reconciliation(payments=len(payments))
-    by_reference = {payment.reference: payment for payment in payments}
+    payments = await _payments(services)
     charges = await processor.charges()
-    approved = {c.reference: c for c in charges if c.status is ChargeStatus.APPROVED}
+    applied = await _applied_in_cis(services, list(payments.values()))
+    after = await _payments(services)
+    result = Reconciliation(payments=len(after))
+    result.moved = {
+        reference
+        for reference, payment in after.items()
+        if reference not in payments or _version(payments[reference]) != _version(payment)
+    }
+    result.in_flight = sorted(
+        {p.reference for p in after.values() if p.state in _MOVING} | result.moved
+    )
+    others = await _other_cooperatives_references(services)
+    approved = {
+        c.reference: c
+        for c in charges
+        if c.status is ChargeStatus.APPROVED and c.reference not in others
+    }
     result.charged_total = sum((c.amount for c in approved.values()), Decimal("0.00"))
-    _check_charges(result, by_reference, approved)
-    applied = await _applied_in_cis(services, payments)
+    _check_charges(result, payments, approved)
     result.applied_total = sum((amount for _, _, amount in applied), Decimal("0.00"))
-    _check_applied(result, by_reference, applied)
+    _check_applied(result, payments, applied)
     return result
+
+
+async def _payments(services: Services) -> dict[str, Payment]:
+    async with services.db() as session:
+        found = await session.scalars(
+            select(Payment).where(Payment.cooperative_id == services.cooperative.id)
+        )
+        return {payment.reference: payment for payment in found}
+
+
+def _version(payment: Payment) -> tuple[PaymentState, datetime]:
+    return payment.state, payment.updated_at
+
+
+async def _other_cooperatives_references(services: Services) -> set[str]:
+    async with services.db() as session:
+        found = await session.scalars(
+            select(Payment.reference).where(Payment.cooperative_id != services.cooperative.id)
+        )
+        return set(found)
 
 
 def _check_charges(
@@ -63,22 +107,27 @@ def _check_charges(
         payment = by_reference.get(reference)
         amount = charge.amount
         if payment is None:
-            result.differences.append(f"charge {reference} ({amount}) has no payment")
-        elif payment.state in (PaymentState.DECLINED, PaymentState.FAILED):
+            result.differ(reference, f"charge {reference} ({amount}) has no payment")
+        elif payment.state in (PaymentState.DECLINED, PaymentState.FAILED, PaymentState.REFUNDED):
             state = payment.state.value
-            result.differences.append(f"payment {reference} is {state} but was charged")
+            result.differ(reference, f"payment {reference} is {state} but was charged")
         elif payment.total != amount:
-            result.differences.append(
-                f"payment {reference} is {payment.total} but was charged {amount}"
+            result.differ(
+                reference, f"payment {reference} is {payment.total} but was charged {amount}"
             )
     for payment in by_reference.values():
-        charged = payment.reference in approved
-        if payment.state in (PaymentState.CHARGED, PaymentState.POSTED) and not charged:
-            result.differences.append(
-                f"payment {payment.reference} is {payment.state.value} without a charge"
+        if payment.state in _KEPT and payment.reference not in approved:
+            result.differ(
+                payment.reference,
+                f"payment {payment.reference} is {payment.state.value} without a charge",
             )
-        if payment.state in (PaymentState.RECORDED, PaymentState.CHARGED):
-            result.in_flight.append(payment.reference)
+        if payment.state is PaymentState.NEEDS_ATTENTION:
+            result.needs_attention.extend(
+                f"{allocation.external_reference}: ${allocation.amount} on account"
+                f" {allocation.account_number}, refused: {allocation.refusal}"
+                for allocation in payment.allocations
+                if allocation.refusal is not None
+            )
 
 
 async def _applied_in_cis(
@@ -108,28 +157,37 @@ def _check_applied(
     applied: list[tuple[str, str, Decimal]],
 ) -> None:
     expected = {
-        allocation.external_reference: (payment, allocation.account_number, allocation.amount)
+        allocation.external_reference: (payment, allocation)
         for payment in by_reference.values()
         for allocation in payment.allocations
     }
     times = Counter(reference for reference, _, _ in applied)
     for reference, count in times.items():
         if count > 1:
-            result.differences.append(f"{reference} was applied {count} times in the CIS")
+            result.differ(_payment_of(reference), f"{reference} was applied {count} times")
     for reference, account, amount in applied:
         known = expected.get(reference)
         if known is None:
-            result.differences.append(f"the CIS holds {reference} ({amount}), unknown here")
-        elif (known[1], known[2]) != (account, amount):
-            result.differences.append(
-                f"{reference} was applied as {amount} on {account}, not {known[2]} on {known[1]}"
+            difference = f"the CIS holds {reference} ({amount}), unknown here"
+            result.differ(_payment_of(reference), difference)
+            continue
+        payment, allocation = known
+        if (allocation.account_number, allocation.amount) != (account, amount):
+            result.differ(
+                payment.reference,
+                f"{reference} was applied as {amount} on {account},"
+                f" not {allocation.amount} on {allocation.account_number}",
             )
-        elif (
-            known[0].state is not PaymentState.POSTED and known[0].state is not PaymentState.CHARGED
-        ):
-            result.differences.append(
-                f"{reference} is applied but its payment is {known[0].state.value}"
+        elif payment.state not in _KEPT or allocation.refusal is not None:
+            result.differ(
+                payment.reference, f"{reference} is applied but its payment is refused or ended"
             )
-    for reference, (payment, _, _) in expected.items():
-        if payment.state is PaymentState.POSTED and reference not in times:
-            result.differences.append(f"{reference} is posted here but not in the CIS")
+    for reference, (payment, allocation) in expected.items():
+        must_be_applied = payment.state in (PaymentState.POSTED, PaymentState.NEEDS_ATTENTION)
+        if must_be_applied and allocation.refusal is None and reference not in times:
+            result.differ(payment.reference, f"{reference} is applied here but not in the CIS")
+
+
+def _payment_of(external_reference: str) -> str:
+    """The payment reference of an allocation's external reference ("CP-…-2")."""
+    return external_reference.rpartition("-")[0]

@@ -10,21 +10,21 @@ of two processes finishing the same step only one records it (and sends the rece
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.errors import CisError
-from adapters.records import PaymentChannel, PaymentTransaction, TenderType
 from gateway.context import Services
+from gateway.payments import messages, posting
 from gateway.payments.processor import (
     Charge,
     ChargeStatus,
-    MethodKind,
     PaymentProcessor,
     ProcessorUnavailable,
 )
-from gateway.store.models import User, utc_now
+from gateway.store.models import utc_now
 from gateway.store.payments import Payment, PaymentAllocation, PaymentState
 
 LEASE = timedelta(seconds=60)  # how long one process may work on a payment undisturbed
@@ -67,6 +67,8 @@ async def _advance(services: Services, payment_id: int, *, recovering: bool) -> 
             moved = await _charge(services, payment, recovering=recovering)
         elif payment.state is PaymentState.CHARGED:
             moved = await _post(services, payment)
+        elif payment.state is PaymentState.REFUNDING:
+            moved = await _refund(services, payment)
         else:
             return payment
         if not moved:
@@ -82,9 +84,7 @@ async def load(services: Services, payment_id: int) -> Payment:
 
 
 async def _charge(services: Services, payment: Payment, *, recovering: bool) -> bool:
-    processor = services.processor
-    if processor is None:
-        raise RuntimeError(f"co-op {payment.cooperative_id} has no payment processor")
+    processor = _processor_of(services, payment)
     try:
         charge = await processor.find_charge(payment.reference) if recovering else None
         if charge is None:
@@ -105,6 +105,12 @@ async def _charge(services: Services, payment: Payment, *, recovering: bool) -> 
             f"payment {payment.reference}: charged {charge.amount}, not {payment.total}"
         )
     return await _record_charge(services, payment, charge)
+
+
+def _processor_of(services: Services, payment: Payment) -> PaymentProcessor:
+    if services.processor is None:
+        raise RuntimeError(f"co-op {payment.cooperative_id} has no payment processor")
+    return services.processor
 
 
 async def _surely_uncharged(processor: PaymentProcessor, payment: Payment) -> bool:
@@ -159,27 +165,18 @@ async def _record_charge(services: Services, payment: Payment, charge: Charge) -
 
 
 async def _post(services: Services, payment: Payment) -> bool:
-    unposted = [allocation for allocation in payment.allocations if allocation.posted_at is None]
-    tender = TenderType.CARD if payment.method_kind is MethodKind.CARD else TenderType.ACH
-    transactions = [
-        PaymentTransaction(
-            external_reference=allocation.external_reference,
-            account_number=allocation.account_number,
-            amount=allocation.amount,
-            tender_type=tender,
-            channel=PaymentChannel(payment.channel),
-            received_at=payment.created_at,
-        )
-        for allocation in unposted
-    ]
     try:
-        receipts = await services.adapter.process_payments(transactions) if transactions else ()
-    except CisError as error:
+        result = await posting.apply(services.adapter, payment, posting.waiting(payment))
+    except CisError as error:  # not an answer (a refusal is): try again later
         await retry_later(services, payment, f"CIS: {error}")
+        return False
+    ended = posting.outcome(payment, result)
+    if ended is None:  # only a broken adapter answers for some transactions and not others
+        await retry_later(services, payment, "the CIS did not answer for every allocation")
         return False
     now = utc_now()
     async with services.db.begin() as session:
-        for receipt in receipts:
+        for receipt in result.receipts:
             await session.execute(
                 update(PaymentAllocation)
                 .where(
@@ -188,16 +185,58 @@ async def _post(services: Services, payment: Payment) -> bool:
                 )
                 .values(cis_payment_id=receipt.payment_id, posted_at=receipt.posted_at)
             )
-        posted = await session.scalar(
-            update(Payment)
-            .where(Payment.id == payment.id, Payment.state == PaymentState.CHARGED)
-            .values(state=PaymentState.POSTED, updated_at=now, leased_until=None, last_error=None)
-            .returning(Payment.id)
-        )
-    if posted is not None:
+        for reference, refusal in result.refusals.items():
+            await session.execute(
+                update(PaymentAllocation)
+                .where(PaymentAllocation.external_reference == reference)
+                .values(refusal=refusal)
+            )
+        moved = await _move(session, payment, PaymentState.CHARGED, ended)
+    if not moved:  # another process recorded the end
+        return True
+    if ended is PaymentState.POSTED:
         logger.info("payment %s applied in the CIS", payment.reference)
-        await _send_receipt(services, payment, now)
+        await messages.send_receipt(services, await load(services, payment.id), now)
+    elif ended is PaymentState.NEEDS_ATTENTION:
+        logger.error(
+            "payment %s: the CIS refused part of it, which the co-op must apply or refund: %s",
+            payment.reference,
+            "; ".join(result.refusals.values()),
+        )
+        await messages.send_needs_attention(services, await load(services, payment.id))
+    else:
+        logger.warning("payment %s: the CIS refused all of it; refunding", payment.reference)
     return True
+
+
+async def _refund(services: Services, payment: Payment) -> bool:
+    processor = _processor_of(services, payment)
+    try:
+        charge = await processor.refund(payment.reference)
+    except ProcessorUnavailable as error:
+        await retry_later(services, payment, f"processor: {error}")
+        return False
+    if charge.status is not ChargeStatus.REFUNDED:  # only a broken processor could do this
+        raise RuntimeError(f"payment {payment.reference}: the refund left it {charge.status}")
+    async with services.db.begin() as session:
+        moved = await _move(session, payment, PaymentState.REFUNDING, PaymentState.REFUNDED)
+    if moved:
+        logger.info("payment %s refunded (charge %s)", payment.reference, charge.charge_id)
+        await messages.send_refunded(services, payment)
+    return True
+
+
+async def _move(
+    session: AsyncSession, payment: Payment, leaving: PaymentState, entering: PaymentState
+) -> bool:
+    """Moves the payment from ``leaving`` to ``entering``; False when another process did."""
+    moved = await session.scalar(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.state == leaving)
+        .values(state=entering, updated_at=utc_now(), leased_until=None, last_error=None)
+        .returning(Payment.id)
+    )
+    return moved is not None
 
 
 async def retry_later(services: Services, payment: Payment, error: str) -> None:
@@ -221,30 +260,4 @@ async def retry_later(services: Services, payment: Payment, error: str) -> None:
         payment.state.value,
         delay,
         error,
-    )
-
-
-async def _send_receipt(services: Services, payment: Payment, posted_at: datetime) -> None:
-    async with services.db() as session:
-        email = await session.scalar(select(User.email).where(User.id == payment.user_id))
-    if email is None:
-        return
-    cooperative = services.cooperative
-    accounts = "\n".join(
-        f"  account {allocation.account_number}: ${allocation.amount}"
-        for allocation in payment.allocations
-    )
-    services.outbox.post(
-        "payment-receipt",
-        email,
-        {
-            "cooperative": cooperative.name,
-            "confirmation": payment.reference,
-            "amount": f"${payment.amount}",
-            "fee": f"${payment.fee}",
-            "total": f"${payment.total}",
-            "method": payment.method_description,
-            "accounts": accounts,
-            "paid_at": cooperative.local_time_text(posted_at),
-        },
     )

@@ -18,6 +18,8 @@ from gateway.payments.steps import LEASE, advance
 from gateway.store.payments import Payment, PaymentState
 
 BATCH = 20  # payments claimed at a time
+# The states a payment leaves by itself, each with a step to take.
+UNFINISHED = (PaymentState.RECORDED, PaymentState.CHARGED, PaymentState.REFUNDING)
 
 
 async def claim_due(services: Services, now: datetime, limit: int = BATCH) -> list[int]:
@@ -28,7 +30,7 @@ async def claim_due(services: Services, now: datetime, limit: int = BATCH) -> li
                 select(Payment.id)
                 .where(
                     Payment.cooperative_id == services.cooperative.id,
-                    Payment.state.in_([PaymentState.RECORDED, PaymentState.CHARGED]),
+                    Payment.state.in_(UNFINISHED),
                     Payment.next_attempt_at <= now,
                     or_(Payment.leased_until.is_(None), Payment.leased_until <= now),
                 )

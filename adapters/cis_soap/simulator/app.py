@@ -15,7 +15,7 @@ import asyncio
 import dataclasses
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -55,6 +55,9 @@ _ERROR_PAGE = "<html><body><h1>500 Internal Server Error</h1></body></html>"
 class SimulatorBackend(CisAdapter, Protocol):
     def sample(self, n: int) -> Sequence[Any]:
         """``n`` members (dataclasses) whose data exercises the whole contract."""
+
+    def hold_payments(self, account_numbers: Iterable[str]) -> None:
+        """From now on the CIS refuses payments on these accounts (and only these)."""
 
 
 def _contract_file(path: Path, service_url: str) -> bytes:
@@ -172,11 +175,22 @@ def _control_routes(backend: SimulatorBackend, controls: Controls) -> list[Route
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def payment_holds(request: Request) -> Response:
+        try:
+            numbers = json.loads(await request.body()).get("accounts")
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+            numbers = None
+        if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
+            return JSONResponse({"error": 'give {"accounts": [account numbers]}'}, 400)
+        backend.hold_payments(numbers)
+        return JSONResponse({"accounts": sorted(set(numbers))})
+
     return [
         Route("/_sim/control", control, methods=["GET", "POST"]),
         Route("/_sim/stats", stats, methods=["GET"]),
         Route("/_sim/sample", sample, methods=["GET"]),
         Route("/_sim/health", health, methods=["GET"]),
+        Route("/_sim/payment-holds", payment_holds, methods=["POST"]),
     ]
 
 

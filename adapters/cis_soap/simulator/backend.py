@@ -8,7 +8,7 @@ them. The SOAP server serves this backend; tests may also use it directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -232,6 +232,10 @@ class SimulatedCis:
 
     async def update_contact_info(self, updates: Sequence[ContactUpdate]) -> Mapping[str, Customer]:
         return self._writer.update_contact_info(updates)
+
+    def hold_payments(self, account_numbers: Iterable[str]) -> None:
+        """From now on the CIS refuses payments on these accounts (and only these)."""
+        self._writer.payment_holds = frozenset(account_numbers)
 
     async def advance_outage(
         self,

@@ -52,6 +52,8 @@ class Writer:
             local = dataclasses.replace(payment, posted_at=payment.posted_at.astimezone(zone))
             self._remember(reference, local)
         self._contacts = {customer.customer_id: customer for customer in store.contacts()}
+        # Accounts the CIS takes no payments on (collections, bankruptcy): set by the control.
+        self.payment_holds: frozenset[str] = frozenset()
 
     def customer(self, customer_id: str) -> Customer:
         """The customer as the CIS holds it now, contact changes included."""
@@ -178,6 +180,10 @@ class Writer:
             raise CisFault(FAULT_UNKNOWN_OBJECT, "no such account", transaction.account_number)
         if account.closed:
             raise CisFault(FAULT_INVALID_REQUEST, "account is closed", transaction.account_number)
+        if transaction.account_number in self.payment_holds:
+            raise CisFault(
+                FAULT_INVALID_REQUEST, "account is on payment hold", transaction.account_number
+            )
         amount = transaction.amount
         # Bounded before quantize, which fails beyond Decimal's 28 digits.
         in_range = amount.is_finite() and 0 < amount < _AMOUNT_LIMIT
