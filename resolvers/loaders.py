@@ -81,7 +81,7 @@ class CisLoaders:
             single(adapter.get_accounts)
         )
         self.accounts_by_customer: RecordLoader[str, tuple[Account, ...]] = self._loader(
-            self._load_accounts_by_customer
+            _accounts_by_customer(adapter, self.accounts)
         )
         self.service_locations: RecordLoader[str, tuple[ServiceLocation, ...]] = self._loader(
             grouped(adapter.get_service_locations)
@@ -96,7 +96,9 @@ class CisLoaders:
         self.outage_status: RecordLoader[str, LocationOutageStatus | None] = self._loader(
             single(adapter.get_outage_status)
         )
-        self._outage_feed: RecordLoader[int, OutageFeed] = self._loader(self._load_outage_feeds)
+        self._outage_feed: RecordLoader[int, OutageFeed] = self._loader(
+            _outage_feeds(adapter, self.outages)
+        )
         self._bills: dict[DateRange, RecordLoader[str, tuple[Bill, ...]]] = {}
         self._payments: dict[DateRange, RecordLoader[str, tuple[Payment, ...]]] = {}
         self._outage_history: dict[DateRange, RecordLoader[str, tuple[OutageEvent, ...]]] = {}
@@ -146,17 +148,32 @@ class CisLoaders:
             loader = loaders[parameters] = self._loader(grouped(read))
         return loader
 
-    async def _load_accounts_by_customer(
-        self, customer_ids: list[str]
-    ) -> list[tuple[Account, ...]]:
-        by_customer = await grouped(self._adapter.get_accounts_by_customer)(customer_ids)
+
+# The batch functions that prime another loader close over that loader, not over the
+# CisLoaders: a bound method would make a reference cycle, and a request's loaders (with every
+# record they cached) would then wait for the cycle collector instead of going with the request.
+
+
+def _accounts_by_customer(
+    adapter: CisAdapter, accounts: RecordLoader[str, Account | None]
+) -> Callable[[list[str]], Awaitable[list[tuple[Account, ...]]]]:
+    async def load(customer_ids: list[str]) -> list[tuple[Account, ...]]:
+        by_customer = await grouped(adapter.get_accounts_by_customer)(customer_ids)
         # A field that then asks for one of these accounts by number needs no call.
-        for account in (account for accounts in by_customer for account in accounts):
-            self.accounts.prime(account.account_number, account)
+        for account in (account for found in by_customer for account in found):
+            accounts.prime(account.account_number, account)
         return by_customer
 
-    async def _load_outage_feeds(self, since_sequences: list[int]) -> list[OutageFeed]:
-        feeds = [await self._adapter.get_active_outages(since) for since in since_sequences]
+    return load
+
+
+def _outage_feeds(
+    adapter: CisAdapter, outages: RecordLoader[str, OutageEvent | None]
+) -> Callable[[list[int]], Awaitable[list[OutageFeed]]]:
+    async def load(since_sequences: list[int]) -> list[OutageFeed]:
+        feeds = [await adapter.get_active_outages(since) for since in since_sequences]
         for event in (event for feed in feeds for event in feed.events):
-            self.outages.prime(event.outage_event_id, event)
+            outages.prime(event.outage_event_id, event)
         return feeds
+
+    return load

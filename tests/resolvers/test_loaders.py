@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from datetime import datetime, time, timedelta
 
 from adapters.cis_soap.simulator.backend import SimulatedCis
@@ -201,3 +203,18 @@ async def test_the_outage_feed_is_read_once_per_request(counting: CountingCis) -
 
     await CisLoaders(adapter).active_outages()
     assert counting.calls == {"get_active_outages": 2}
+
+
+async def test_a_requests_loaders_go_with_it_without_the_cycle_collector(
+    counting: CountingCis,
+) -> None:
+    loaders = CisLoaders(counting.as_adapter())
+    await loaders.accounts_by_customer.load(FARM_CUSTOMER_ID)
+    await loaders.active_outages()
+    gone = weakref.ref(loaders)
+    gc.disable()  # so only reference counting can free them
+    try:
+        del loaders
+        assert gone() is None
+    finally:
+        gc.enable()
