@@ -1,4 +1,5 @@
-"""The gateway's ASGI application: ``/graphql``, the health probes, and its lifespan."""
+"""The gateway's ASGI application: ``/graphql``, Green Button downloads, the health probes,
+and its lifespan."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from starlette.routing import Route
 from gateway.access_log import AccessLog
 from gateway.cooperatives import Cooperatives, load_cooperatives
 from gateway.graphql_view import GraphQLView, error_response
+from gateway.greenbutton.route import greenbutton_routes
 from gateway.health import healthz, readyz
 from gateway.runtime import start_gateway
 from gateway.settings import Settings
@@ -39,11 +41,14 @@ def create_app(settings: Settings, *, cooperatives: Cooperatives | None = None) 
         async with start_gateway(settings, served) as gateway:
             yield {"gateway": gateway}
 
+    graphql = GraphQLView(build_schema())
     return Starlette(
         routes=[
-            Route("/graphql", GraphQLView(build_schema())),
+            Route("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            # Authenticated as /graphql is, by the same view's request context.
+            *greenbutton_routes(graphql.get_context),
         ],
         middleware=[Middleware(AccessLog)],
         exception_handlers={Exception: _internal_error},
