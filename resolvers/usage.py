@@ -2,18 +2,22 @@
 
 Usage days are the co-op's local days: a window runs from local midnight to local midnight,
 so a DST day has 23 or 25 hourly intervals. MONTHLY sums the local days of each calendar
-month (read as DAILY intervals). The cost is an estimate from the account's rate schedule:
-net kWh (delivered minus received) at the energy charge of the time-of-use period the
-interval starts in, plus the fixed daily charge for each whole day (DAILY and MONTHLY only).
-Daily and monthly totals cannot be split by hour, so they are priced at the base charge.
+month (read as DAILY intervals). The cost is an estimate from the account's rate schedule,
+priced as the co-op's bills price energy: net kWh (delivered minus received) at the energy
+charge of the time-of-use period the interval starts in, plus the fixed daily charge for
+each whole day (DAILY and MONTHLY only). A day cannot be split by hour, so on a time-of-use
+rate a day's energy is priced from that day's hourly intervals, read alongside; over a
+billed period the estimate then adds up to the bill's customer and energy charges (not its
+power cost adjustment or taxes, which the rate schedule does not give).
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -69,11 +73,11 @@ class UsageRow:
         return self.kwh_delivered - self.kwh_received
 
 
-def usage_window(
+def usage_days(
     context: RequestContext, first: date | None, last: date | None, resolution: Resolution
-) -> UsageWindow:
-    """The instants of the local days asked (whole months for MONTHLY); BAD_USER_INPUT when
-    the range is reversed or longer than the resolution allows."""
+) -> tuple[date, date]:
+    """The first and last local day asked, defaults filled in (whole months for MONTHLY);
+    BAD_USER_INPUT when the range is reversed or longer than the resolution allows."""
     last = local_today(context) if last is None else last
     first = last - timedelta(days=_DEFAULT_DAYS[resolution] - 1) if first is None else first
     check_order(first, last)
@@ -83,6 +87,14 @@ def usage_window(
     if (last - first).days + 1 > MAX_DAYS[resolution]:
         limit = MAX_DAYS[resolution]
         raise BadUserInput(f"{resolution.value} usage covers at most {limit} days per query")
+    return first, last
+
+
+def usage_window(
+    context: RequestContext, first: date | None, last: date | None, resolution: Resolution
+) -> UsageWindow:
+    """The instants of the local days ``usage_days`` gives."""
+    first, last = usage_days(context, first, last, resolution)
     return UsageWindow(
         start=local_midnight(context, first),
         end=local_midnight(context, last + timedelta(days=1)),
@@ -99,39 +111,62 @@ async def account_usage(
         loaders.rate_schedules.load(account_number),
     )
     meters = [meter for location in locations for meter in location.meter_numbers]
-    per_meter = await loaders.usage(window).load_many(meters)
+    if rate is None:
+        rows = await _summed_usage(context, meters, window)
+    else:
+        rows = await _priced_usage(context, meters, window, rate)
+    return _by_month(rows) if resolution is Resolution.MONTHLY else rows
+
+
+async def _summed_usage(
+    context: RequestContext, meters: list[str], window: UsageWindow
+) -> list[UsageRow]:
+    """The window's intervals summed over the meters, oldest first, without a cost."""
+    per_meter = await context.loaders.usage(window).load_many(meters)
     zone = context.cooperative.time_zone
     # Keyed in UTC: local times of the same zone compare by wall clock, so the two 1 a.m.
     # hours of a DST autumn day would be one key.
     by_start: dict[datetime, list[UsageInterval]] = {}
     for interval in (interval for intervals in per_meter for interval in intervals):
         by_start.setdefault(interval.start.astimezone(UTC), []).append(interval)
-    whole_days = window.interval_length is IntervalLength.DAILY
-    rows = [_summed(intervals, rate, whole_days, zone) for _, intervals in sorted(by_start.items())]
-    return _by_month(rows) if resolution is Resolution.MONTHLY else rows
+    return [_summed(intervals, zone) for _, intervals in sorted(by_start.items())]
 
 
-def _summed(
-    intervals: list[UsageInterval], rate: RateSchedule | None, whole_day: bool, zone: ZoneInfo
-) -> UsageRow:
-    first = intervals[0]
-    start = first.start.astimezone(zone)
-    delivered = sum((interval.kwh_delivered for interval in intervals), Decimal(0))
-    received = sum((interval.kwh_received for interval in intervals), Decimal(0))
-    cost = None
-    if rate is not None:
-        price = rate.energy_charge_per_kwh if whole_day else energy_price(rate, start)
-        cost = (delivered - received) * price
-        if whole_day:
-            cost += rate.fixed_daily_charge
-    return UsageRow(
-        start=start,
-        end=first.end.astimezone(zone),
-        kwh_delivered=delivered,
-        kwh_received=received,
-        quality=_worst(interval.quality for interval in intervals),
-        estimated_cost=cost,
+async def _priced_usage(
+    context: RequestContext, meters: list[str], window: UsageWindow, rate: RateSchedule
+) -> list[UsageRow]:
+    fixed = rate.fixed_daily_charge
+    if window.interval_length is not IntervalLength.DAILY:
+        rows = await _summed_usage(context, meters, window)
+        return [replace(row, estimated_cost=_energy_cost(row, rate)) for row in rows]
+    if not rate.time_of_use_periods:
+        days = await _summed_usage(context, meters, window)
+        return [replace(day, estimated_cost=_energy_cost(day, rate) + fixed) for day in days]
+    # A day on a time-of-use rate is priced hour by hour, as its bill prices it.
+    hourly = replace(window, interval_length=IntervalLength.HOURLY)
+    days, hours = await asyncio.gather(
+        _summed_usage(context, meters, window), _summed_usage(context, meters, hourly)
     )
+    energy: dict[date, Decimal] = defaultdict(Decimal)
+    for hour in hours:
+        energy[hour.start.date()] += _energy_cost(hour, rate)
+    return [replace(day, estimated_cost=energy[day.start.date()] + fixed) for day in days]
+
+
+def _summed(intervals: list[UsageInterval], zone: ZoneInfo) -> UsageRow:
+    first = intervals[0]
+    return UsageRow(
+        start=first.start.astimezone(zone),
+        end=first.end.astimezone(zone),
+        kwh_delivered=sum((interval.kwh_delivered for interval in intervals), Decimal(0)),
+        kwh_received=sum((interval.kwh_received for interval in intervals), Decimal(0)),
+        quality=_worst(interval.quality for interval in intervals),
+        estimated_cost=None,
+    )
+
+
+def _energy_cost(row: UsageRow, rate: RateSchedule) -> Decimal:
+    return row.net * energy_price(rate, row.start)
 
 
 def energy_price(rate: RateSchedule, local_start: datetime) -> Decimal:

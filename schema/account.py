@@ -36,6 +36,8 @@ from schema.node import Node, global_id
 from schema.outages import Outage, ServiceOutageStatus
 from schema.scalars import Money
 from schema.usage import Rate, UsageInterval
+from schema.usage_markers import UsageMarker, usage_markers
+from schema.usage_periods import UsageSummary, usage_summary
 
 ACCOUNT_TYPE = "Account"
 T = TypeVar("T")
@@ -180,6 +182,23 @@ class Account(Node):
         window = usage_window(info.context, from_, to, resolution)
         rows = await account_usage(info.context, self.number, window, resolution)
         return [UsageInterval.from_row(row) for row in rows]
+
+    @field(
+        "Totals, daily averages, peaks and estimated cost of the usage over the co-op's local"
+        " days [from, to] (at most 731 days; default the last 30), with the same days a year"
+        " earlier."
+    )
+    async def usage_summary(
+        self,
+        info: GatewayInfo,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+    ) -> UsageSummary | None:
+        return await usage_summary(info, self.number, from_, to)
+
+    @field("The viewer's own usage markers on this account, latest day first.")
+    async def usage_markers(self, info: GatewayInfo) -> list[UsageMarker] | None:
+        return await usage_markers(info, self.number)
 
     @strawberry.field
     async def rate(self, info: GatewayInfo) -> Rate | None:

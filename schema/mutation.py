@@ -11,6 +11,7 @@ from schema.payment_methods import PaymentMethodMutations
 from schema.payments import PaymentMutations
 from schema.profile import ProfileMutations
 from schema.security import SecurityMutations
+from schema.usage_markers import UsageMarkerMutations
 
 
 @strawberry.type
@@ -22,5 +23,6 @@ class Mutation(
     PaymentMethodMutations,
     PaymentMutations,
     AutopayMutations,
+    UsageMarkerMutations,
 ):
     pass

@@ -32,8 +32,10 @@ class UsageInterval:
     estimated_cost: Money | None = strawberry.field(
         description=(
             "An estimate, not a bill: net kWh at the rate's energy charge (by the time-of-use"
-            " period the interval starts in; base charge for DAILY and MONTHLY), plus the fixed"
-            " daily charge per day for DAILY and MONTHLY. Null without a rate schedule."
+            " period each hour starts in), plus the fixed daily charge per day for DAILY and"
+            " MONTHLY. Over a billed period it adds up to the bill's customer and energy"
+            " charges; power cost adjustments and taxes are not in it. Null without a rate"
+            " schedule."
         )
     )
 

@@ -44,6 +44,7 @@ async def test_upgrade_brings_an_empty_database_to_head(database_url: str) -> No
             "payment_allocations",
             "autopay_enrollments",
             "autopay_drafts",
+            "usage_markers",
         }
     finally:
         await engine.dispose()
