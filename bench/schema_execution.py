@@ -32,7 +32,7 @@ from gateway.outbox import Outbox
 from gateway.settings import Settings
 from gateway.store.models import Role
 from resolvers.loaders import CisLoaders
-from schema import build_schema
+from schema.root import build_schema
 
 ROUNDS = 5
 QUERIES_PER_ROUND = 40

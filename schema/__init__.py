@@ -1,5 +1,5 @@
-"""The GraphQL schema of coop-gateway: ``build_schema()`` makes it."""
+"""The GraphQL schema of coop-gateway: ``schema.root.build_schema()`` makes it.
 
-from schema.root import build_schema
-
-__all__ = ["build_schema"]
+Nothing is imported here: ``resolvers`` modules import ``schema.errors``, and a package that
+built the whole schema on import would import ``resolvers`` back, half-imported.
+"""

@@ -4,7 +4,7 @@ import pytest
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from schema import build_schema
+from schema.root import build_schema
 from tests.resolvers.conftest import counting, simulated
 from tests.resolvers.counting import CountingCis
 
