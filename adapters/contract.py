@@ -109,7 +109,9 @@ class CisAdapter(Protocol):
         """Apply payments, one receipt per transaction in order.
 
         A repeated ``external_reference`` returns the original receipt (``already_applied``);
-        repeating one with another account or amount is refused with ``CisFault``.
+        repeating one with another account or amount is refused with ``CisRefused``, as is a
+        batch with a transaction the CIS will not take (an unknown or closed account, an
+        account on payment hold): then nothing of the batch is applied.
         """
 
     async def update_contact_info(self, updates: Sequence[ContactUpdate]) -> Mapping[str, Customer]:

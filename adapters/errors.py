@@ -25,5 +25,11 @@ class CisFault(CisError):
         self.subject = subject
 
 
+class CisRefused(CisFault):
+    """The CIS refused the request for what it asks (an unknown or closed account, an account
+    on payment hold, an invalid amount): asking again gets the same answer. Other faults (a
+    failed login, say) may pass once someone acts, and are not final."""
+
+
 class BatchTooLarge(CisFault):
     """A batch had more keys than the CIS accepts in one call."""

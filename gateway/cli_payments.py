@@ -1,5 +1,5 @@
-"""The payment commands of ``coop-gateway``: the sandbox processor, the worker, and
-reconciling the ledgers."""
+"""The payment commands of ``coop-gateway``: the sandbox processor, the worker, reconciling
+the ledgers, and settling a payment the CIS refused in part."""
 
 from __future__ import annotations
 
@@ -52,6 +52,14 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="compare the gateway's payments, the processor's charges and the CIS's payments;"
         " exit 1 on any difference, or a payment the CIS refused in part (for staff)",
     )
+    settle = actions.add_parser(
+        "settle",
+        help="mark a payment the CIS refused in part as settled, once staff applied the"
+        " refused part in the CIS by hand (applied) or gave it back (refunded)",
+    )
+    settle.add_argument("reference", help="the payment's confirmation number (CP-…)")
+    settle.add_argument("how", choices=["applied", "refunded"])
+    settle.add_argument("--cooperative", help="the co-op's id (default: the only one served)")
 
 
 def run(args: argparse.Namespace, settings: Callable[[], Settings]) -> None:
@@ -59,6 +67,8 @@ def run(args: argparse.Namespace, settings: Callable[[], Settings]) -> None:
         _run_sandbox_processor(args)
     elif args.command == "worker":
         _run_worker(settings(), args.interval)
+    elif args.payments_command == "settle":
+        _run_settle(settings(), args.reference, args.how, args.cooperative)
     else:
         _run_reconcile(settings())
 
@@ -111,3 +121,26 @@ def _run_reconcile(settings: Settings) -> NoReturn:
         return 1 if differences else 0
 
     sys.exit(asyncio.run(report()))
+
+
+def _run_settle(
+    settings: Settings, reference: str, how: str, cooperative_id: str | None
+) -> NoReturn:
+    from gateway.payments.settle import Settlement, settle
+    from gateway.runtime import start_gateway
+
+    async def settled() -> bool:
+        cooperatives = cooperatives_of(settings, "coop-gateway payments settle")
+        async with start_gateway(settings, cooperatives) as gateway:
+            chosen = cooperative_id or next(iter(gateway.services))
+            if len(gateway.services) > 1 and cooperative_id is None:
+                sys.exit("coop-gateway payments settle: name the co-op with --cooperative")
+            services = gateway.services.get(chosen)
+            if services is None:
+                sys.exit(f"coop-gateway payments settle: no co-op {chosen}")
+            return await settle(services, reference.strip(), Settlement(how))
+
+    if not asyncio.run(settled()):
+        sys.exit(f"coop-gateway payments settle: no payment {reference} needs attention")
+    print(f"{reference} settled ({how})")
+    sys.exit(0)

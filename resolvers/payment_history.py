@@ -15,6 +15,7 @@ from datetime import datetime
 from adapters import records
 from adapters.records import DateRange
 from gateway.context import RequestContext
+from gateway.payments.requests import REFERENCE_PREFIX
 from resolvers.pending_payments import PendingAllocation
 
 HistoryRow = records.Payment | PendingAllocation
@@ -43,4 +44,9 @@ def made_at(row: HistoryRow) -> datetime:
 
 
 def row_id(row: HistoryRow) -> str:
-    return row.payment_id if isinstance(row, records.Payment) else row.external_reference
+    """A row's key for cursors: a payment made here keeps its key (its external reference)
+    when the CIS's record takes the pending row's place, so a cursor on it still works."""
+    reference = row.external_reference
+    if isinstance(row, PendingAllocation) or (reference or "").startswith(REFERENCE_PREFIX):
+        return f"ref:{reference}"
+    return row.payment_id

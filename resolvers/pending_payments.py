@@ -50,7 +50,7 @@ def pending_payments_loader(
                     PaymentAllocation.external_reference,
                     Payment.method_kind,
                     Payment.channel,
-                    PaymentAllocation.refusal.is_not(None),
+                    PaymentAllocation.refusal.is_not(None).label("refused"),
                 )
                 .join(PaymentAllocation.payment)
                 .where(
@@ -69,7 +69,18 @@ def pending_payments_loader(
             )
         by_account: dict[str, list[PendingAllocation]] = defaultdict(list)
         for row in rows:
-            by_account[row[1]].append(PendingAllocation(*row))
+            by_account[row.account_number].append(
+                PendingAllocation(
+                    confirmation_number=row.reference,
+                    account_number=row.account_number,
+                    amount=row.amount,
+                    created_at=row.created_at,
+                    external_reference=row.external_reference,
+                    method_kind=row.method_kind,
+                    channel=row.channel,
+                    refused=row.refused,
+                )
+            )
         return [tuple(by_account[number]) for number in numbers]
 
     return RecordLoader(batch_load)

@@ -26,9 +26,9 @@ from resolvers.pending_payments import PendingAllocation, pending_total
 from resolvers.periods import history_period
 from resolvers.usage import Resolution, account_usage, usage_window
 from schema.autopay import Autopay, autopay_of
-from schema.billing import Bill, Payment
+from schema.billing import Bill, Payment, pending_status
 from schema.connections import Connection
-from schema.enums import AccountStatus
+from schema.enums import AccountStatus, PaymentStatus
 from schema.fields import field
 from schema.info import GatewayInfo
 from schema.locations import ServiceLocation
@@ -89,6 +89,9 @@ class PendingPayment:
     confirmation_number: str
     amount: Money
     created_at: datetime
+    status: PaymentStatus = strawberry.field(
+        description="PENDING, or NEEDS_ATTENTION once the CIS refused it (staff finish it)."
+    )
 
     @classmethod
     def of(cls, allocation: PendingAllocation, zone: ZoneInfo) -> PendingPayment:
@@ -96,6 +99,7 @@ class PendingPayment:
             confirmation_number=allocation.confirmation_number,
             amount=Money(allocation.amount),
             created_at=allocation.created_at.astimezone(zone),
+            status=pending_status(allocation),
         )
 
 
@@ -206,8 +210,9 @@ class Account(Node):
         return None if rate is None else Rate.from_record(rate)
 
     @field(
-        "Payments made here that the billing system has not applied yet (charged, or being"
-        " confirmed): the balance does not show them. Newest first."
+        "Payments made here that the billing system has not applied yet (charged, being"
+        " confirmed, or refused by it and left for staff): the balance does not show them."
+        " Newest first."
     )
     async def pending_payments(self, info: GatewayInfo) -> list[PendingPayment] | None:
         pending = await info.context.store.pending_payments.load(self.number)

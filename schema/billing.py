@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import strawberry
 
 from adapters import records
-from gateway.payments.processor import MethodKind
+from gateway.payments.posting import tender_of
 from resolvers.pending_payments import PendingAllocation
 from schema.enums import PaymentChannel, PaymentStatus, TenderType
 from schema.scalars import Money
@@ -64,7 +64,9 @@ class Payment:
     amount: Money
     tender_type: TenderType
     channel: PaymentChannel
-    status: PaymentStatus = strawberry.field(description="POSTED, PENDING or NEEDS_ATTENTION.")
+    status: PaymentStatus = strawberry.field(
+        description="In a history: POSTED, PENDING or NEEDS_ATTENTION (see PaymentStatus)."
+    )
     made_at: datetime = strawberry.field(
         description="When it was paid: for a payment made here, when the member paid."
     )
@@ -91,14 +93,18 @@ class Payment:
 
     @classmethod
     def pending(cls, allocation: PendingAllocation, zone: ZoneInfo) -> Payment:
-        card = allocation.method_kind is MethodKind.CARD
         return cls(
             id=strawberry.ID(allocation.external_reference),
             amount=Money(allocation.amount),
-            tender_type=TenderType.CARD if card else TenderType.ACH,
+            tender_type=tender_of(allocation.method_kind),
             channel=PaymentChannel(allocation.channel),
-            status=PaymentStatus.NEEDS_ATTENTION if allocation.refused else PaymentStatus.PENDING,
+            status=pending_status(allocation),
             made_at=allocation.created_at.astimezone(zone),
             posted_at=None,
             external_reference=allocation.external_reference,
         )
+
+
+def pending_status(allocation: PendingAllocation) -> PaymentStatus:
+    """PENDING, or NEEDS_ATTENTION once the CIS refused it."""
+    return PaymentStatus.NEEDS_ATTENTION if allocation.refused else PaymentStatus.PENDING

@@ -51,6 +51,7 @@ class PaymentStatus(Enum):
     REFUNDED = "REFUNDED"  # the CIS refused it all: the charge is (being) given back in full
     # The CIS refused part of it (see each account's payment history): staff finish it.
     NEEDS_ATTENTION = "NEEDS_ATTENTION"
+    SETTLED = "SETTLED"  # the co-op's staff applied the refused part by hand or refunded it
 
 
 __all__ = [

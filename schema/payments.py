@@ -49,6 +49,7 @@ _STATUS = {
     PaymentState.REFUNDING: PaymentStatus.REFUNDED,
     PaymentState.REFUNDED: PaymentStatus.REFUNDED,
     PaymentState.NEEDS_ATTENTION: PaymentStatus.NEEDS_ATTENTION,
+    PaymentState.SETTLED: PaymentStatus.SETTLED,
 }
 
 

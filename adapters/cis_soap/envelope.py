@@ -22,7 +22,7 @@ from adapters.cis_soap import operations, soap11
 from adapters.cis_soap.contract_files import WSDL_PATH
 from adapters.cis_soap.operations import BatchRead, BatchWrite
 from adapters.cis_soap.xmlmap import NAMESPACE, element_name, item_name, record_parser, text_of
-from adapters.errors import BatchTooLarge, CisError, CisFault, CisUnavailable
+from adapters.errors import BatchTooLarge, CisError, CisFault, CisRefused, CisUnavailable
 
 _ZEEP_SETTINGS = zeep.Settings(forbid_dtd=True, forbid_entities=True, forbid_external=True)
 
@@ -146,6 +146,8 @@ def fault_error(fault: etree._Element) -> CisError:
         return CisUnavailable(f"the CIS failed: {code}: {reason}")
     if code == operations.FAULT_BATCH_TOO_LARGE:
         return BatchTooLarge(code, reason, subject)
+    if code in (operations.FAULT_INVALID_REQUEST, operations.FAULT_UNKNOWN_OBJECT):
+        return CisRefused(code, reason, subject)
     return CisFault(code, reason, subject)
 
 

@@ -1,11 +1,11 @@
 """Applying a charged payment in the CIS: one transaction per allocation.
 
 The allocations go in one ``ProcessPaymentTransactions`` call. The CIS refuses a batch
-whole when it refuses one transaction of it (``CisFault``: a closed account, an account on
+whole when it refuses one transaction of it (``CisRefused``: a closed account, an account on
 payment hold), so after a refusal each allocation is sent alone, to tell the refused ones
 from the rest; sending one again is harmless, as the CIS applies each external reference at
-most once. A refusal is the CIS's answer and final; an unavailable CIS is not, and the
-caller retries.
+most once. A refusal is the CIS's answer and final; any other error (unavailable, a failed
+login) is not, and the caller retries.
 """
 
 from __future__ import annotations
@@ -14,12 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from adapters.contract import CisAdapter
-from adapters.errors import CisFault
+from adapters.errors import CisRefused
 from adapters.records import PaymentChannel, PaymentReceipt, PaymentTransaction, TenderType
 from gateway.payments.processor import MethodKind
-from gateway.store.payments import Payment, PaymentAllocation, PaymentState
-
-_REFUSAL_LENGTH = 200  # the column's length
+from gateway.store.payments import NOTE_LENGTH, Payment, PaymentAllocation, PaymentState
 
 
 @dataclass
@@ -37,7 +35,7 @@ async def apply(
     adapter: CisAdapter, payment: Payment, allocations: Sequence[PaymentAllocation]
 ) -> Posting:
     """Sends ``allocations`` to the CIS; raises `CisUnavailable` when it cannot answer."""
-    tender = TenderType.CARD if payment.method_kind is MethodKind.CARD else TenderType.ACH
+    tender = tender_of(payment.method_kind)
     transactions = [
         PaymentTransaction(
             external_reference=allocation.external_reference,
@@ -53,14 +51,14 @@ async def apply(
         return Posting()
     try:
         return Posting(receipts=list(await adapter.process_payments(transactions)))
-    except CisFault as fault:
+    except CisRefused as fault:
         if len(transactions) == 1:
             return Posting(refusals={transactions[0].external_reference: _why(fault)})
     posting = Posting()
     for transaction in transactions:
         try:
             posting.receipts.extend(await adapter.process_payments([transaction]))
-        except CisFault as fault:
+        except CisRefused as fault:
             posting.refusals[transaction.external_reference] = _why(fault)
     return posting
 
@@ -82,5 +80,10 @@ def outcome(payment: Payment, posting: Posting) -> PaymentState | None:
     return PaymentState.NEEDS_ATTENTION
 
 
-def _why(fault: CisFault) -> str:
-    return str(fault)[:_REFUSAL_LENGTH]
+def tender_of(kind: MethodKind) -> TenderType:
+    """How the CIS records a payment made with a method of ``kind``."""
+    return TenderType.CARD if kind is MethodKind.CARD else TenderType.ACH
+
+
+def _why(fault: CisRefused) -> str:
+    return str(fault)[:NOTE_LENGTH]

@@ -88,7 +88,8 @@ class PaymentProcessor(Protocol):
         """The charge made with ``reference``; None when there is none."""
 
     async def refund(self, reference: str) -> Charge:
-        """Gives an approved charge back in full (a void before settlement); idempotent."""
+        """Gives an approved charge back in full (a void before settlement); idempotent.
+        Raises ValueError when the processor will not (no such charge, a declined one)."""
 
     async def charges(self) -> tuple[Charge, ...]:
         """Every charge of this merchant, oldest first: the processor's ledger, to reconcile."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -31,7 +31,12 @@ from gateway.store.models import utc_now
 from gateway.store.payments import Payment, PaymentState
 
 # States that took the member's money and kept it (applied, applying, or left for staff).
-_KEPT = (PaymentState.CHARGED, PaymentState.POSTED, PaymentState.NEEDS_ATTENTION)
+_KEPT = (
+    PaymentState.CHARGED,
+    PaymentState.POSTED,
+    PaymentState.NEEDS_ATTENTION,
+    PaymentState.SETTLED,
+)
 _MOVING = (PaymentState.RECORDED, PaymentState.CHARGED, PaymentState.REFUNDING)
 
 
@@ -58,7 +63,7 @@ async def reconcile(services: Services) -> Reconciliation:
     charges = await processor.charges()
     applied = await _applied_in_cis(services, list(payments.values()))
     after = await _payments(services)
-    result = Reconciliation(payments=len(after))
+    result = Reconciliation(payments=len(payments))
     result.moved = {
         reference
         for reference, payment in after.items()
@@ -88,8 +93,9 @@ async def _payments(services: Services) -> dict[str, Payment]:
         return {payment.reference: payment for payment in found}
 
 
-def _version(payment: Payment) -> tuple[PaymentState, datetime]:
-    return payment.state, payment.updated_at
+def _version(payment: Payment) -> PaymentState:
+    # The state only: a retry changes nothing else a difference could be about.
+    return payment.state
 
 
 async def _other_cooperatives_references(services: Services) -> set[str]:
@@ -183,7 +189,7 @@ def _check_applied(
                 payment.reference, f"{reference} is applied but its payment is refused or ended"
             )
     for reference, (payment, allocation) in expected.items():
-        must_be_applied = payment.state in (PaymentState.POSTED, PaymentState.NEEDS_ATTENTION)
+        must_be_applied = payment.state in _KEPT and payment.state is not PaymentState.CHARGED
         if must_be_applied and allocation.refusal is None and reference not in times:
             result.differ(payment.reference, f"{reference} is applied here but not in the CIS")
 

@@ -25,7 +25,7 @@ from gateway.payments.processor import (
     ProcessorUnavailable,
 )
 from gateway.store.models import utc_now
-from gateway.store.payments import Payment, PaymentAllocation, PaymentState
+from gateway.store.payments import NOTE_LENGTH, Payment, PaymentAllocation, PaymentState
 
 LEASE = timedelta(seconds=60)  # how long one process may work on a payment undisturbed
 # Charge attempts the processor may fail (about ten minutes of retries) before a payment it
@@ -33,7 +33,6 @@ LEASE = timedelta(seconds=60)  # how long one process may work on a payment undi
 MAX_CHARGE_ATTEMPTS = 8
 _FIRST_RETRY = timedelta(seconds=5)
 _LAST_RETRY = timedelta(minutes=15)
-_ERROR_LENGTH = 200  # the column's length
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +127,7 @@ async def _fail(services: Services, payment: Payment, why: str) -> None:
             .values(
                 state=PaymentState.FAILED,
                 leased_until=None,
-                last_error=why[:_ERROR_LENGTH],
+                last_error=why[:NOTE_LENGTH],
                 updated_at=utc_now(),
             )
         )
@@ -146,7 +145,7 @@ async def _record_charge(services: Services, payment: Payment, charge: Charge) -
             "decline_reason": None
             if charge.decline_reason is None
             else charge.decline_reason.value,
-            "decline_message": (charge.decline_message or "")[:_ERROR_LENGTH] or None,
+            "decline_message": (charge.decline_message or "")[:NOTE_LENGTH] or None,
             "leased_until": None,
         }
     async with services.db.begin() as session:
@@ -176,6 +175,10 @@ async def _post(services: Services, payment: Payment) -> bool:
         return False
     now = utc_now()
     async with services.db.begin() as session:
+        # The end first: of two processes posting the same payment, the one that loses it
+        # writes nothing (the winner recorded the same receipts).
+        if not await _move(session, payment, PaymentState.CHARGED, ended):
+            return True
         for receipt in result.receipts:
             await session.execute(
                 update(PaymentAllocation)
@@ -188,12 +191,12 @@ async def _post(services: Services, payment: Payment) -> bool:
         for reference, refusal in result.refusals.items():
             await session.execute(
                 update(PaymentAllocation)
-                .where(PaymentAllocation.external_reference == reference)
+                .where(
+                    PaymentAllocation.external_reference == reference,
+                    PaymentAllocation.posted_at.is_(None),
+                )
                 .values(refusal=refusal)
             )
-        moved = await _move(session, payment, PaymentState.CHARGED, ended)
-    if not moved:  # another process recorded the end
-        return True
     if ended is PaymentState.POSTED:
         logger.info("payment %s applied in the CIS", payment.reference)
         await messages.send_receipt(services, await load(services, payment.id), now)
@@ -216,6 +219,11 @@ async def _refund(services: Services, payment: Payment) -> bool:
     except ProcessorUnavailable as error:
         await retry_later(services, payment, f"processor: {error}")
         return False
+    except ValueError as error:  # the processor will not refund it: a person must look
+        logger.error("payment %s cannot be refunded, left for staff: %s", payment.reference, error)
+        async with services.db.begin() as session:
+            await _move(session, payment, PaymentState.REFUNDING, PaymentState.NEEDS_ATTENTION)
+        return True
     if charge.status is not ChargeStatus.REFUNDED:  # only a broken processor could do this
         raise RuntimeError(f"payment {payment.reference}: the refund left it {charge.status}")
     async with services.db.begin() as session:
@@ -250,7 +258,7 @@ async def retry_later(services: Services, payment: Payment, error: str) -> None:
                 attempts=Payment.attempts + 1,
                 next_attempt_at=now + delay,
                 leased_until=None,
-                last_error=error[:_ERROR_LENGTH],
+                last_error=error[:NOTE_LENGTH],
                 updated_at=now,
             )
         )

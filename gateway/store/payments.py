@@ -33,6 +33,8 @@ from gateway.store.models import (
     utc_now,
 )
 
+NOTE_LENGTH = 200  # the longest error, decline message, refusal or reason a row keeps
+
 
 class Cents(TypeDecorator[Decimal]):
     """A Decimal amount of dollars with at most two decimals, stored as integer cents."""
@@ -61,6 +63,7 @@ class PaymentState(StrEnum):
     REFUNDED = "REFUNDED"  # the charge was given back in full: done
     # The CIS applied some allocations and refused others: the co-op's staff settle the rest.
     NEEDS_ATTENTION = "NEEDS_ATTENTION"
+    SETTLED = "SETTLED"  # staff applied the refused part by hand or refunded it: done
 
 
 class PaymentMethod(Base):
@@ -112,14 +115,14 @@ class Payment(Base):
     state: Mapped[PaymentState] = mapped_column(string_enum(PaymentState, "state"))
     charge_id: Mapped[str | None] = mapped_column(String(64))
     decline_reason: Mapped[str | None] = mapped_column(String(32))
-    decline_message: Mapped[str | None] = mapped_column(String(200))
+    decline_message: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
     # The worker's schedule: when to look at it next, and a lease so one process at a time does.
     next_attempt_at: Mapped[datetime]
     leased_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
 
     allocations: Mapped[list[PaymentAllocation]] = relationship(
         back_populates="payment",
@@ -148,7 +151,9 @@ class PaymentAllocation(Base):
     external_reference: Mapped[str] = mapped_column(String(48), unique=True)
     cis_payment_id: Mapped[str | None] = mapped_column(String(64))  # once applied
     posted_at: Mapped[datetime | None]
-    refusal: Mapped[str | None] = mapped_column(String(200))  # why the CIS will not apply it
+    refusal: Mapped[str | None] = mapped_column(
+        String(NOTE_LENGTH)
+    )  # why the CIS will not apply it
 
     payment: Mapped[Payment] = relationship(back_populates="allocations")
 
@@ -191,6 +196,6 @@ class AutopayDraft(Base):
     draft_on: Mapped[date]
     state: Mapped[DraftState] = mapped_column(string_enum(DraftState, "state"))
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
-    reason: Mapped[str | None] = mapped_column(String(200))  # why it was skipped
+    reason: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))  # why it was skipped
     reminded_at: Mapped[datetime | None]
     drafted_at: Mapped[datetime | None]

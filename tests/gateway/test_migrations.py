@@ -79,6 +79,45 @@ async def test_identity_upgrades_a_database_made_by_the_first_migration(database
         await engine.dispose()
 
 
+async def test_payments_and_what_points_at_them_survive_later_migrations(
+    database_url: str,
+) -> None:
+    """0004 rebuilds ``payments`` on SQLite: its allocations and drafts must stay."""
+    engine = create_engine(database_url)
+    now = {"now": datetime(2026, 1, 1, tzinfo=UTC)}
+    try:
+        await upgrade(engine, "0003")
+        async with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO users (id, cooperative_id, email, password_hash, role, created_at,"
+                " must_change_password, failed_logins)"
+                " VALUES (1, 'coop', 'payer@example.coop', 'hash', 'MEMBER', :now, false, 0)",
+                "INSERT INTO payments (id, cooperative_id, user_id, idempotency_key, request_hash,"
+                " reference, method_token, method_kind, method_description, channel, amount, fee,"
+                " state, created_at, updated_at, next_attempt_at, attempts)"
+                " VALUES (1, 'coop', 1, 'key', 'hash', 'CP-1', 'tok', 'CARD', 'VISA 4242', 'Web',"
+                " 1000, 0, 'POSTED', :now, :now, :now, 0)",
+                "INSERT INTO payment_allocations (payment_id, position, account_number, amount,"
+                " external_reference) VALUES (1, 1, '90000101', 1000, 'CP-1-1')",
+                "INSERT INTO autopay_drafts (cooperative_id, account_number, bill_id, user_id,"
+                " due_date, draft_on, state, payment_id)"
+                " VALUES ('coop', '90000101', 'B1', 1, '2026-01-20', '2026-01-20', 'DRAFTED', 1)",
+            ):
+                await connection.execute(text(statement), now)
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            kept = await connection.execute(
+                text(
+                    "SELECT a.external_reference, a.refusal, d.bill_id, p.state FROM payments p"
+                    " JOIN payment_allocations a ON a.payment_id = p.id"
+                    " JOIN autopay_drafts d ON d.payment_id = p.id"
+                )
+            )
+            assert [tuple(row) for row in kept] == [("CP-1-1", None, "B1", "POSTED")]
+    finally:
+        await engine.dispose()
+
+
 def _differences(connection: Connection) -> list[object]:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
     return list(compare_metadata(context, Base.metadata))

@@ -41,6 +41,14 @@ async def history(http: httpx.AsyncClient, token: str, number: str) -> list[dict
     return nodes
 
 
+async def cursor_of_newest(http: httpx.AsyncClient, token: str, number: str) -> str:
+    query = """query($n: String!) { viewer { account(number: $n) {
+      payments(first: 1) { edges { cursor } } } } }"""
+    answer = await graphql(http, query, {"n": number}, token=token)
+    cursor: str = answer["data"]["viewer"]["account"]["payments"]["edges"][0]["cursor"]
+    return cursor
+
+
 async def hold_payments(http: httpx.AsyncClient, cis: RunningSimulator, *numbers: str) -> None:
     answer = await http.post(f"{cis.control_url}/_sim/payment-holds", json={"accounts": numbers})
     assert answer.status_code == 200, answer.text
@@ -119,6 +127,15 @@ async def test_a_payment_the_cis_refuses_on_one_account_is_left_for_staff(
     assert f"{reference}-2: $2.00 on account {SHOP}, refused:" in reconciled.stdout
     assert "0 differences; 1 refused by the CIS" in reconciled.stdout
 
+    # Staff give the refused part back by hand, and say so.
+    settled = coop_gateway(settings, "payments", "settle", reference, "refunded")
+    assert (settled.returncode, settled.stdout) == (0, f"{reference} settled (refunded)\n")
+    assert (await pending(http, member, SHOP))["pendingAmount"] == "0.00"
+    assert coop_gateway(settings, "payments", "reconcile").returncode == 0
+    again = coop_gateway(settings, "payments", "settle", reference, "refunded")
+    assert again.returncode == 1
+    assert "needs attention" in again.stderr
+
 
 async def test_a_pending_payment_shows_once_in_the_history_until_and_after_it_is_applied(
     http: httpx.AsyncClient,
@@ -141,6 +158,7 @@ async def test_a_pending_payment_shows_once_in_the_history_until_and_after_it_is
     paid = answer["data"]["makePayment"]
     external_reference = f"{paid['confirmationNumber']}-1"
     [newest, *_] = await history(http, member, HOME)
+    pending_cursor = await cursor_of_newest(http, member, HOME)
     assert newest["madeAt"] is not None
     assert newest | {"madeAt": None} == {
         "id": external_reference,
@@ -170,6 +188,8 @@ async def test_a_pending_payment_shows_once_in_the_history_until_and_after_it_is
         await adapter.aclose()
     rows = await history(http, member, HOME)
     assert [row["externalReference"] for row in rows].count(external_reference) == 1
+    # A cursor taken on the pending row still points at it once the CIS has applied it.
+    assert await cursor_of_newest(http, member, HOME) == pending_cursor
     assert rows[0]["status"] == "POSTED"
     assert rows[0]["id"].startswith("PAY")
 

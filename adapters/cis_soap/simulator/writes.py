@@ -1,7 +1,7 @@
 """The simulated CIS's writes: payments, contact changes and trouble calls.
 
 A batch is checked whole before anything is applied: one unknown account, location or
-customer refuses the batch with a ``CisFault`` naming it, and nothing of it is kept.
+customer refuses the batch with a ``CisRefused`` naming it, and nothing of it is kept.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from adapters.cis_soap.operations import FAULT_INVALID_REQUEST, FAULT_UNKNOWN_OB
 from adapters.cis_soap.simulator.dataset import Dataset
 from adapters.cis_soap.simulator.outages import OutageBook, OutageState
 from adapters.cis_soap.simulator.store import Store
-from adapters.errors import CisFault
+from adapters.errors import CisRefused
 from adapters.records import (
     ContactUpdate,
     Customer,
@@ -82,7 +82,7 @@ class Writer:
                 transaction.account_number,
                 transaction.amount,
             ):
-                raise CisFault(
+                raise CisRefused(
                     FAULT_INVALID_REQUEST,
                     "externalReference was already used for another account or amount",
                     reference,
@@ -112,7 +112,7 @@ class Writer:
     def update_contact_info(self, updates: Sequence[ContactUpdate]) -> dict[str, Customer]:
         for update in updates:
             if update.customer_id not in self._dataset.customers:
-                raise CisFault(FAULT_UNKNOWN_OBJECT, "no such customer", update.customer_id)
+                raise CisRefused(FAULT_UNKNOWN_OBJECT, "no such customer", update.customer_id)
         changed: dict[str, Customer] = {}
         for update in updates:
             current = changed.get(update.customer_id) or self.customer(update.customer_id)
@@ -177,18 +177,18 @@ class Writer:
     def _check_payable(self, transaction: PaymentTransaction) -> None:
         account = self._dataset.accounts.get(transaction.account_number)
         if account is None:
-            raise CisFault(FAULT_UNKNOWN_OBJECT, "no such account", transaction.account_number)
+            raise CisRefused(FAULT_UNKNOWN_OBJECT, "no such account", transaction.account_number)
         if account.closed:
-            raise CisFault(FAULT_INVALID_REQUEST, "account is closed", transaction.account_number)
+            raise CisRefused(FAULT_INVALID_REQUEST, "account is closed", transaction.account_number)
         if transaction.account_number in self.payment_holds:
-            raise CisFault(
+            raise CisRefused(
                 FAULT_INVALID_REQUEST, "account is on payment hold", transaction.account_number
             )
         amount = transaction.amount
         # Bounded before quantize, which fails beyond Decimal's 28 digits.
         in_range = amount.is_finite() and 0 < amount < _AMOUNT_LIMIT
         if not in_range or amount != amount.quantize(_CENT):
-            raise CisFault(
+            raise CisRefused(
                 FAULT_INVALID_REQUEST,
                 f"amount must be whole cents above 0 and below {_AMOUNT_LIMIT:f}",
                 transaction.external_reference,
@@ -196,16 +196,16 @@ class Writer:
 
     def _check_reportable(self, report: OutageReport) -> None:
         if report.reported_at.tzinfo is None:
-            raise CisFault(FAULT_INVALID_REQUEST, "reportedAt must carry a UTC offset")
+            raise CisRefused(FAULT_INVALID_REQUEST, "reportedAt must carry a UTC offset")
         if report.account_number not in self._dataset.accounts:
-            raise CisFault(FAULT_UNKNOWN_OBJECT, "no such account", report.account_number)
+            raise CisRefused(FAULT_UNKNOWN_OBJECT, "no such account", report.account_number)
         location = self._dataset.locations.get(report.service_location_id)
         if location is None:
-            raise CisFault(
+            raise CisRefused(
                 FAULT_UNKNOWN_OBJECT, "no such service location", report.service_location_id
             )
         if location.account_number != report.account_number:
-            raise CisFault(
+            raise CisRefused(
                 FAULT_INVALID_REQUEST,
                 f"service location is not on account {report.account_number}",
                 report.service_location_id,

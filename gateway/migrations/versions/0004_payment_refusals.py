@@ -1,5 +1,6 @@
 """Payments the CIS refuses after the charge: the allocation's refusal, and the states of a
-payment given back (REFUNDING, REFUNDED) or left for the co-op's staff (NEEDS_ATTENTION).
+payment given back (REFUNDING, REFUNDED) or left for the co-op's staff (NEEDS_ATTENTION) until
+they settle it (SETTLED).
 
 Revision ID: 0004
 Revises: 0003
@@ -17,7 +18,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _STATES = ("RECORDED", "CHARGED", "POSTED", "DECLINED", "FAILED")
-_NEW_STATES = ("REFUNDING", "REFUNDED", "NEEDS_ATTENTION")
+_NEW_STATES = ("REFUNDING", "REFUNDED", "NEEDS_ATTENTION", "SETTLED")
 
 
 def _state_check(states: Sequence[str]) -> str:
