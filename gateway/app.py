@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from gateway.access_log import AccessLog
 from gateway.cooperatives import Cooperatives, load_cooperatives
@@ -45,6 +45,7 @@ def create_app(settings: Settings, *, cooperatives: Cooperatives | None = None) 
     return Starlette(
         routes=[
             Route("/graphql", graphql),
+            WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             # Authenticated as /graphql is, by the same view's request context.

@@ -4,6 +4,12 @@ Each request gets its co-op (``X-Cooperative`` header, else host name, else the 
 its principal (``Authorization: Bearer <token>``; an invalid token is anonymous, and the
 schema answers UNAUTHENTICATED where a login is needed), fresh loaders and one "now".
 
+A WebSocket on the same path speaks graphql-transport-ws, for subscriptions only (queries
+and mutations go over HTTP: ``schema.transport``). Its co-op is routed as a request's (an
+unknown one is refused at the handshake), and its ``connection_init`` payload must carry
+``{"authorization": "Bearer <token>"}`` of a live login, else the socket is closed with
+4403 Forbidden (``gateway.socket_context``); a subscribe before that is closed with 4401.
+
 Anything wrong with the HTTP request itself (not JSON, wrong content type, too large, a
 mutation over GET, an unknown co-op) gets a 4xx JSON answer shaped like a GraphQL error
 with an ``extensions.code``, never a 500 or a plain-text body.
@@ -13,7 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cross_web import HTTPException
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,17 +28,26 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema import BaseSchema
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UnsetType
 
 from gateway.auth.bearer import authenticate
 from gateway.auth.sessions import Principal
 from gateway.context import RequestContext, Services
 from gateway.runtime import UnknownCooperative, gateway_of
+from gateway.socket_context import AUTHORIZATION, SocketContext
+from gateway.socket_messages import SocketMessages
 from resolvers.loaders import CisLoaders
 
 # A GraphQL document an app sends is a few kilobytes; bodies and query strings past this
 # are refused unread, so no client makes the gateway buffer or parse megabytes.
 MAX_REQUEST_BYTES = 32 * 1024
+# A socket that has not proven a login within this long is closed (4408); an app needs
+# one or two subscriptions, so a connection may hold this many at once.
+CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 10
 
 _CODES = {
     400: "BAD_REQUEST",
@@ -63,12 +78,23 @@ def bearer_token(authorization: str | None) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
-class GraphQLView(GraphQL[RequestContext, None]):
+class GraphQLView(GraphQL[RequestContext | SocketContext, None]):
+    websocket_adapter_class = SocketMessages
+
     def __init__(self, schema: BaseSchema) -> None:
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Only HTTP reaches this view: the app routes no WebSocket here (no subscriptions).
+        if scope["type"] == "websocket":
+            await self._serve_socket(WebSocket(scope, receive, send))
+            return
         request = Request(scope, receive=_limited(receive, MAX_REQUEST_BYTES))
         response: Response
         try:
@@ -87,11 +113,30 @@ class GraphQLView(GraphQL[RequestContext, None]):
             raise _BodyTooLarge
         return await self.run(request)
 
+    async def _serve_socket(self, websocket: WebSocket) -> None:
+        gateway = gateway_of(websocket)
+        try:
+            services = gateway.route(websocket.headers)
+        except UnknownCooperative:
+            await websocket.close()  # before accepting: the handshake is answered 403
+            return
+        feed = gateway.outage_feeds[services.cooperative.id]
+        await self.run(websocket, context=SocketContext(services, feed))
+
+    async def on_ws_connect(
+        self, context: RequestContext | SocketContext
+    ) -> UnsetType | dict[str, object] | None:
+        if not isinstance(context, SocketContext) or not await context.log_in(
+            _init_token(context.connection_params)
+        ):
+            raise ConnectionRejectionError  # closes the socket with 4403 Forbidden
+        return await super().on_ws_connect(context)  # a connection_ack with no payload
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
         if isinstance(request, WebSocket):
-            raise HTTPException(400, "WebSocket connections are not served")
+            raise TypeError("a socket's context is made by _serve_socket")
         try:
             services = gateway_of(request).route(request.headers)
         except UnknownCooperative as error:
@@ -109,6 +154,9 @@ class GraphQLView(GraphQL[RequestContext, None]):
         )
 
     def decode_json(self, data: str | bytes) -> object:
+        # HTTP bodies were held to the limit as they came; a socket's messages are held here.
+        if len(data) > MAX_REQUEST_BYTES:
+            raise HTTPException(413, f"a message is over {MAX_REQUEST_BYTES} bytes")
         try:
             value = json.loads(data)
         except (ValueError, RecursionError):  # bad JSON, bad UTF-8, or nested too deeply
@@ -116,6 +164,14 @@ class GraphQLView(GraphQL[RequestContext, None]):
         if not isinstance(value, dict | list):
             raise HTTPException(400, "expected a JSON object")
         return value
+
+
+def _init_token(payload: dict[str, object] | None) -> str | None:
+    """The bearer token of a connection_init payload's ``authorization`` (any letter case)."""
+    values = [value for key, value in (payload or {}).items() if key.lower() == AUTHORIZATION]
+    if len(values) != 1 or not isinstance(values[0], str):
+        return None
+    return bearer_token(values[0])
 
 
 async def _principal(services: Services, token: str, now: datetime) -> Principal | None:

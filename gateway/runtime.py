@@ -1,4 +1,5 @@
-"""The running gateway's long-lived parts: the database and, per co-op, its CIS adapter.
+"""The running gateway's long-lived parts: the database and, per co-op, its CIS adapter and
+outage feed (``gateway.outage_feed``).
 
 ``start_gateway`` builds them when the app starts and closes them when it stops; requests
 find them with ``gateway_of(request)`` and their co-op with ``Gateway.route``.
@@ -22,6 +23,7 @@ from gateway.auth.throttle import Throttles
 from gateway.context import Services
 from gateway.cooperatives import Cooperatives
 from gateway.mail import Mailer
+from gateway.outage_feed import OutageFeedHub
 from gateway.outbox import Outbox
 from gateway.payments.sandbox_client import SandboxProcessor
 from gateway.settings import Settings
@@ -46,6 +48,7 @@ class Gateway:
     cooperatives: Cooperatives
     engine: AsyncEngine
     services: Mapping[str, Services]  # by co-op id
+    outage_feeds: Mapping[str, OutageFeedHub]  # by co-op id: one CIS poll for all subscriptions
 
     def route(self, headers: Headers) -> Services:
         """The services of the request's co-op: the one its ``X-Cooperative`` header names,
@@ -94,10 +97,13 @@ async def start_gateway(settings: Settings, cooperatives: Cooperatives) -> Async
         stack.push_async_callback(outbox.drain)
         throttles = Throttles.per_minute(settings.attempts_per_minute)
         services: dict[str, Services] = {}
+        outage_feeds: dict[str, OutageFeedHub] = {}
         for cooperative in cooperatives.by_id.values():
             # Loads the WSDL: a synchronous moment, once per co-op, before serving.
             adapter = SoapCisAdapter.create(cooperative.cis_settings())
             stack.push_async_callback(adapter.aclose)
+            outage_feeds[cooperative.id] = OutageFeedHub(adapter, settings.outage_poll_interval)
+            stack.push_async_callback(outage_feeds[cooperative.id].aclose)
             processor = None
             if cooperative.payments is not None:
                 payments = cooperative.payments
@@ -118,4 +124,4 @@ async def start_gateway(settings: Settings, cooperatives: Cooperatives) -> Async
         # the collector's sight, full collections stop re-scanning it on every few requests
         # (the farm dashboard: ~70 -> ~57 ms of CPU per query, bench/dashboard.py).
         gc.freeze()
-        yield Gateway(cooperatives, engine, services)
+        yield Gateway(cooperatives, engine, services, outage_feeds)

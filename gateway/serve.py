@@ -28,7 +28,8 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "port": settings.port,
         "loop": "uvloop",
         "http": "httptools",
-        "ws": "none",  # nothing is served over WebSockets
+        "ws": "websockets-sansio",  # subscriptions (graphql-transport-ws) on /graphql
+        "ws_max_size": 64 * 1024,  # frames past it close the socket; a message is ~1 KiB
         "lifespan": "on",
         "log_config": logging_config(settings.log_level),
         "access_log": False,  # it prints query strings; gateway.access_log does not

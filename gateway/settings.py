@@ -52,6 +52,7 @@ class Settings:
     | `COOP_GATEWAY_SMTP_USERNAME` | none | SMTP login, if the server asks for one |
     | `COOP_GATEWAY_SMTP_PASSWORD` | none | Its password (never logged) |
     | `COOP_GATEWAY_MAIL_SENDER` | `Co-op Gateway <no-reply@localhost>` | The From of every message |
+    | `COOP_GATEWAY_OUTAGE_POLL_SECONDS` | `10` | How often the gateway asks the CIS what changed in its outages, for all subscriptions of a process together (fractions allowed) |
     | `COOP_GATEWAY_CIS_BATCHING` | `true` | `false` sends each CIS key in a call of its own: a diagnostic switch for measuring what batching saves (`bench/dashboard.py`); never in production |
 
     Booleans take `true`/`false`, `yes`/`no`, `on`/`off` or `1`/`0`.
@@ -71,6 +72,7 @@ class Settings:
     log_level: str = "INFO"
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     cis_batching: bool = True
+    outage_poll_interval: timedelta = timedelta(seconds=10)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -115,6 +117,9 @@ class Settings:
                 sender=read("MAIL_SENDER", _mail_address, defaults.smtp.sender),
             ),
             cis_batching=read("CIS_BATCHING", _boolean, defaults.cis_batching),
+            outage_poll_interval=read(
+                "OUTAGE_POLL_SECONDS", _interval, defaults.outage_poll_interval
+            ),
         )
 
 
@@ -160,6 +165,16 @@ def _port(text: str) -> int:
 
 def _seconds(text: str) -> timedelta:
     return timedelta(seconds=_positive_int(text))
+
+
+def _interval(text: str) -> timedelta:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ValueError("not a number of seconds") from None
+    if not 0.1 <= seconds <= 3600:
+        raise ValueError("must be between 0.1 and 3600 seconds")
+    return timedelta(seconds=seconds)
 
 
 def _boolean(text: str) -> bool:

@@ -7,6 +7,7 @@ import strawberry
 from schema.auth import AuthMutations
 from schema.autopay import AutopayMutations
 from schema.credentials import CredentialMutations
+from schema.outage_reports import OutageReportMutations
 from schema.payment_methods import PaymentMethodMutations
 from schema.payments import PaymentMutations
 from schema.profile import ProfileMutations
@@ -23,6 +24,7 @@ class Mutation(
     PaymentMethodMutations,
     PaymentMutations,
     AutopayMutations,
+    OutageReportMutations,
     UsageMarkerMutations,
 ):
     pass

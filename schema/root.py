@@ -3,7 +3,8 @@
 Every entry point checks who is asking (``resolvers.access``) before it loads anything:
 ``viewer`` needs a login, ``account``, ``member`` and ``auditEvents`` are for staff, ``node``
 applies the rules of the object it finds, ``outages`` needs a login, and ``offices`` is public
-(the co-op's addresses and hours, as on its web site). Every staff read of a member's account
+(the co-op's addresses and hours, as on its web site); subscriptions (``schema.subscription``)
+need the login their WebSocket proved. Every staff read of a member's account
 or login is written to the audit log (``resolvers.audit``) before its CIS data is loaded.
 """
 
@@ -43,6 +44,8 @@ from schema.offices import NearInput, Office
 from schema.outages import OUTAGE_TYPE, Outage
 from schema.payments import PaymentQuote, payment_quote
 from schema.scalars import SCALARS
+from schema.subscription import Subscription
+from schema.transport import TransportPolicy
 
 MAX_OFFICES = 50
 _CACHE_SIZE = 256  # distinct query texts kept parsed and validated
@@ -169,6 +172,7 @@ def build_schema() -> strawberry.Schema:
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Account, Outage],
         config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
@@ -177,5 +181,6 @@ def build_schema() -> strawberry.Schema:
             lambda: ValidationCache(maxsize=_CACHE_SIZE),
             IntrospectionPolicy,
             ErrorPolicy,
+            TransportPolicy,
         ],
     )

@@ -6,7 +6,8 @@
 - ``GET|POST /_sim/control``    the run-time knobs (POST a partial JSON update);
 - ``GET  /_sim/stats``          calls, keys/items and faults per operation;
 - ``GET  /_sim/sample?n=5``     a few members to try the gateway with;
-- ``GET  /_sim/health``         liveness of the simulator itself.
+- ``GET  /_sim/health``         liveness of the simulator itself;
+- ``POST /_sim/outages/{id}``   moves a live outage on: new ETR, crew status, restored.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import asyncio
 import dataclasses
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,7 +29,13 @@ from starlette.routing import Route
 
 from adapters.cis_soap import operations
 from adapters.cis_soap.contract_files import WSDL_PATH, XSD_PATH, request_schema
-from adapters.cis_soap.simulator.control import ControlError, Controls, Failure, SimulatorSettings
+from adapters.cis_soap.simulator.control import (
+    ControlError,
+    Controls,
+    Failure,
+    SimulatorSettings,
+    outage_change,
+)
 from adapters.cis_soap.simulator.dispatch import check_batch_size, dispatch, item_count
 from adapters.cis_soap.simulator.soap import (
     SoapFault,
@@ -41,6 +49,7 @@ from adapters.cis_soap.simulator.soap import (
 )
 from adapters.contract import CisAdapter
 from adapters.errors import CisFault
+from adapters.records import CrewStatus, OutageEvent, OutageStatus
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +67,16 @@ class SimulatorBackend(CisAdapter, Protocol):
 
     def hold_payments(self, account_numbers: Iterable[str]) -> None:
         """From now on the CIS refuses payments on these accounts (and only these)."""
+
+    async def advance_outage(
+        self,
+        outage_event_id: str,
+        *,
+        status: OutageStatus | None = None,
+        crew_status: CrewStatus | None = None,
+        estimated_restoration: datetime | None = None,
+    ) -> OutageEvent:
+        """Move a live outage on; ``CisFault`` for an unknown one."""
 
 
 def _contract_file(path: Path, service_url: str) -> bytes:
@@ -147,6 +166,44 @@ class _SoapEndpoint:
         return _xml_response(fault_envelope(fault), 500, message_id)
 
 
+def _outage_route(backend: SimulatorBackend) -> Callable[[Request], Awaitable[Response]]:
+    """``POST /_sim/outages/{id}``: moves a live outage on (``control.outage_change``) and
+    answers it as it now is; 404 for an unknown outage, 409 for a restored one."""
+
+    async def advance(request: Request) -> Response:
+        event_id = request.path_params["outage_event_id"]
+        try:
+            update = json.loads(await request.body())
+            if not isinstance(update, dict):
+                raise ControlError("the change must be a JSON object")
+            change = outage_change(update)
+        except (ControlError, json.JSONDecodeError, UnicodeDecodeError) as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        current = (await backend.get_outages([event_id])).get(event_id)
+        if current is None:
+            return JSONResponse({"error": f"no outage {event_id}"}, status_code=404)
+        if current.status is OutageStatus.RESTORED:
+            return JSONResponse({"error": f"outage {event_id} is restored"}, status_code=409)
+        event = await backend.advance_outage(
+            event_id,
+            status=change.status,
+            crew_status=change.crew_status,
+            estimated_restoration=change.estimated_restoration,
+        )
+        etr = event.estimated_restoration
+        return JSONResponse(
+            {
+                "outage_event_id": event.outage_event_id,
+                "status": event.status.name,
+                "crew_status": event.crew_status.name,
+                "estimated_restoration": None if etr is None else etr.isoformat(),
+                "sequence": event.sequence,
+            }
+        )
+
+    return advance
+
+
 def _control_routes(backend: SimulatorBackend, controls: Controls) -> list[Route]:
     async def control(request: Request) -> Response:
         if request.method == "POST":
@@ -190,6 +247,7 @@ def _control_routes(backend: SimulatorBackend, controls: Controls) -> list[Route
         Route("/_sim/stats", stats, methods=["GET"]),
         Route("/_sim/sample", sample, methods=["GET"]),
         Route("/_sim/health", health, methods=["GET"]),
+        Route("/_sim/outages/{outage_event_id}", _outage_route(backend), methods=["POST"]),
         Route("/_sim/payment-holds", payment_holds, methods=["POST"]),
     ]
 

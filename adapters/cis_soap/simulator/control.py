@@ -11,6 +11,9 @@ Knobs start from ``SimulatorSettings`` and change through ``POST /_sim/control``
 
 Injected failures are drawn from an RNG seeded by the settings, one draw per SOAP call, so
 a given sequence of calls always meets the same failures.
+
+``outage_change`` reads the body of ``POST /_sim/outages/{id}``, which moves one of the
+co-op's power outages on (new ETR, crew dispatched, restored) as tests and demos need.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal, Protocol, cast
+from typing import Literal, Protocol, TypeVar, cast
 
 from adapters.cis_soap.operations import MAX_BATCH_SIZE
+from adapters.records import CrewStatus, OutageStatus
 
 Outage = Literal["none", "refuse", "hang"]
 OUTAGES: tuple[Outage, ...] = ("none", "refuse", "hang")
@@ -263,3 +267,61 @@ class Controls:
             self._outage_timer.cancel()
             self._outage_timer = None
         self._answering.set()
+
+
+@dataclass(frozen=True, slots=True)
+class OutageChange:
+    """How ``POST /_sim/outages/{id}`` moves a live outage on, as the outage-management
+    system would (``SimulatedCis.advance_outage``); None leaves a field as it is."""
+
+    status: OutageStatus | None = None
+    crew_status: CrewStatus | None = None
+    estimated_restoration: datetime | None = None
+
+
+# A live outage is confirmed or restored; planned ones are scheduled by the seed alone.
+_OUTAGE_STATUSES = (OutageStatus.CONFIRMED, OutageStatus.RESTORED)
+
+
+def outage_change(update: Mapping[str, object]) -> OutageChange:
+    """The change a JSON object asks for: ``status`` (CONFIRMED or RESTORED), ``crew_status``
+    (NOT_ASSIGNED, DISPATCHED, ON_SITE or COMPLETE) and ``estimated_restoration`` (ISO 8601
+    with an offset); raises ``ControlError`` for anything else."""
+    unknown = sorted(set(update) - {"status", "crew_status", "estimated_restoration"})
+    if unknown:
+        raise ControlError(f"unknown fields: {', '.join(unknown)}")
+    change = OutageChange(
+        status=_named("status", update.get("status"), _OUTAGE_STATUSES),
+        crew_status=_named("crew_status", update.get("crew_status"), tuple(CrewStatus)),
+        estimated_restoration=_instant(update.get("estimated_restoration")),
+    )
+    if change == OutageChange():
+        raise ControlError("give status, crew_status or estimated_restoration")
+    return change
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _named(field_name: str, value: object, members: tuple[E, ...]) -> E | None:
+    if value is None:
+        return None
+    for member in members:
+        if value == member.name:
+            return member
+    raise ControlError(f"{field_name} must be one of {', '.join(m.name for m in members)}")
+
+
+def _instant(value: object) -> datetime | None:
+    if value is None:
+        return None
+    problem = "estimated_restoration must be an ISO 8601 date-time with a UTC offset"
+    if not isinstance(value, str):
+        raise ControlError(problem)
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise ControlError(problem) from None
+    if instant.utcoffset() is None:
+        raise ControlError(problem)
+    return instant
