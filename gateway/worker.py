@@ -3,7 +3,9 @@
 Every round finishes payments (charges whose answer was lost, postings the CIS could not
 take); every ``AUTOPAY_EVERY`` the autopay round drafts the bills that are due. Several
 workers may run against one PostgreSQL database: each job claims its work with row locks
-(``gateway.payments.worker``, ``gateway.payments.autopay``).
+(``gateway.payments.worker``, ``gateway.payments.autopay``). Every round also runs the
+notification jobs of every co-op (``gateway.notifications``), which share their work the
+same way and send each piece of news once.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from datetime import datetime, timedelta
 
 from gateway.context import Services
 from gateway.cooperatives import Cooperatives
+from gateway.notifications.rounds import notification_round
+from gateway.notifications.sms import sms_sender
 from gateway.payments.autopay import run_autopay
 from gateway.payments.worker import finish_due_payments
 from gateway.runtime import start_gateway
@@ -46,6 +50,7 @@ async def run_worker(
             for services in gateway.services.values():
                 if services.processor is not None:
                     await _round(services, now, autopay=autopay_due)
+                await _notify(services, now)
             if autopay_due:
                 last_autopay = now
             with contextlib.suppress(TimeoutError):
@@ -65,6 +70,15 @@ async def _round(services: Services, now: datetime, *, autopay: bool) -> None:
                 logger.info("co-op %s: %d autopay drafts", cooperative, drafted)
     except Exception:  # the database, the CIS or a bug: the next round tries again
         logger.exception("co-op %s: the worker's round failed", cooperative)
+
+
+async def _notify(services: Services, now: datetime) -> None:
+    try:
+        sent = await notification_round(services, sms_sender(services), now)
+        if sent:
+            logger.info("co-op %s: %d notifications sent", services.cooperative.id, sent)
+    except Exception:  # the database or a bug: the next round tries again
+        logger.exception("co-op %s: the notification round failed", services.cooperative.id)
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -13,6 +13,7 @@ from schema.account_loading import account_or_not_found, load_accounts
 from schema.errors import Forbidden, NotFound
 from schema.fields import field
 from schema.info import GatewayInfo
+from schema.notifications import Notifications, notifications_of
 from schema.payment_methods import StoredPaymentMethod, payment_methods
 from schema.profile import Profile, first_customer, profile
 from schema.scalars import Money
@@ -61,6 +62,11 @@ class Member:
     async def payment_methods(self, info: GatewayInfo) -> list[StoredPaymentMethod] | None:
         self._only_the_member(info, "payment methods")
         return await payment_methods(info)
+
+    @field("The login's notification contacts, preferences and digest choice.")
+    async def notifications(self, info: GatewayInfo) -> Notifications | None:
+        self._only_the_member(info, "notification settings")
+        return await notifications_of(info)
 
     def _only_the_member(self, info: GatewayInfo, what: str) -> None:
         if signed_in(info.context).email != self.email:

@@ -7,6 +7,7 @@ import strawberry
 from schema.auth import AuthMutations
 from schema.autopay import AutopayMutations
 from schema.credentials import CredentialMutations
+from schema.notification_settings import NotificationMutations
 from schema.outage_reports import OutageReportMutations
 from schema.payment_methods import PaymentMethodMutations
 from schema.payments import PaymentMutations
@@ -24,6 +25,7 @@ class Mutation(
     PaymentMethodMutations,
     PaymentMutations,
     AutopayMutations,
+    NotificationMutations,
     OutageReportMutations,
     UsageMarkerMutations,
 ):

@@ -6,4 +6,4 @@ kept because the gateway must finish it (charge, then apply in the CIS) whatever
 """
 
 # Every table's module, so that ``Base.metadata`` knows them all wherever it is used.
-from gateway.store import models, payments, usage_markers  # noqa: F401
+from gateway.store import models, notifications, payments, usage_markers  # noqa: F401

@@ -45,6 +45,11 @@ async def test_upgrade_brings_an_empty_database_to_head(database_url: str) -> No
             "autopay_enrollments",
             "autopay_drafts",
             "usage_markers",
+            "notification_contacts",
+            "notification_preferences",
+            "notification_settings",
+            "notification_log",
+            "notification_jobs",
         }
     finally:
         await engine.dispose()

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -45,9 +45,14 @@ ADD_METHOD = """mutation($token: String!) {
 }"""
 
 
-def coop_file(
-    folder: Path, cis: RunningSimulator, sandbox: RunningSandbox, **payments: str
-) -> Path:
+class SoapService(Protocol):
+    """A CIS to point the gateway at: a simulator process, or one served in the test's."""
+
+    @property
+    def soap_url(self) -> str: ...
+
+
+def coop_file(folder: Path, cis: SoapService, sandbox: RunningSandbox, **payments: str) -> Path:
     path = demo_coop_file(folder, cis.soap_url)
     text = path.read_text()
     text = text.replace(

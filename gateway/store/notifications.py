@@ -1,0 +1,163 @@
+"""Notifications: where members want news (contacts), of what (preferences), what was sent
+(the notification log), and how far the worker has read the CIS's outage feed.
+
+``account_number`` is ``ALL_ACCOUNTS`` ("*") on a contact or preference that holds for all
+of the member's accounts: a real value rather than NULL, so the unique constraints hold on
+PostgreSQL too (where NULLs never collide).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Dialect,
+    Index,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.notifications.kinds import NotificationChannel, NotificationKind
+from gateway.store.models import ACCOUNT_NUMBER_LENGTH, Base, string_enum, user_foreign_key, utc_now
+from gateway.store.payments import Cents
+
+ALL_ACCOUNTS = "*"
+_THOUSANDTH = Decimal("0.001")
+
+
+class KilowattHours(TypeDecorator[Decimal]):
+    """A Decimal of kWh with at most three decimals, stored as integer watt-hours."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if value != value.quantize(_THOUSANDTH):
+            raise ValueError(f"{value} kWh has more than three decimals")
+        return int(value * 1000)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        kwh = Decimal(value).scaleb(-3).normalize()  # 42500 Wh: 42.5 kWh
+        return kwh.quantize(1) if kwh == kwh.to_integral_value() else kwh  # 40, not 4E+1
+
+
+class NotificationContact(Base):
+    """An address news may go to besides the login's own e-mail: another e-mail address, or
+    a phone's e-mail-to-SMS gateway address (``5551234567@vtext.com``). It receives
+    nothing until the member enters the code sent to it."""
+
+    __tablename__ = "notification_contacts"
+    __table_args__ = (
+        user_foreign_key(),
+        UniqueConstraint("user_id", "channel", "address", "account_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int]
+    cooperative_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[NotificationChannel] = mapped_column(
+        string_enum(NotificationChannel, "channel")
+    )
+    address: Mapped[str] = mapped_column(String(320))
+    account_number: Mapped[str] = mapped_column(String(ACCOUNT_NUMBER_LENGTH))  # or "*"
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    verified_at: Mapped[datetime | None]
+    # The pending verification code's SHA-256 (with the address), its end and wrong tries.
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_expires_at: Mapped[datetime | None]
+    code_attempts: Mapped[int] = mapped_column(default=0)
+
+
+class NotificationPreference(Base):
+    """Whether a member wants one kind of news about one account (or all, "*"), on which
+    channels, and the kind's parameters. No row: nothing is sent (news is opt-in)."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (user_foreign_key(), UniqueConstraint("user_id", "account_number", "kind"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int]
+    cooperative_id: Mapped[str] = mapped_column(String(64))
+    account_number: Mapped[str] = mapped_column(String(ACCOUNT_NUMBER_LENGTH))  # or "*"
+    kind: Mapped[NotificationKind] = mapped_column(string_enum(NotificationKind, "kind"))
+    email: Mapped[bool]
+    sms: Mapped[bool]
+    days_before: Mapped[int | None]  # DUE_SOON
+    threshold_kwh: Mapped[Decimal | None] = mapped_column(KilowattHours())  # USAGE_ALERT
+    threshold_cost: Mapped[Decimal | None] = mapped_column(Cents())  # USAGE_ALERT
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class NotificationSettings(Base):
+    """A member's own choices across kinds: a digest puts a round's news in one message."""
+
+    __tablename__ = "notification_settings"
+    __table_args__ = (user_foreign_key(),)
+
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[bool]
+
+
+class LogState(StrEnum):
+    PENDING = "PENDING"  # found; to send (a lease says a worker is sending it now)
+    SENT = "SENT"
+    # Not sent: no channel or address wanted it when its turn came, or its news went out in
+    # another message (a restoration estimate told with the outage itself).
+    SKIPPED = "SKIPPED"
+    FAILED = "FAILED"  # the mail server refused it every time it was tried
+
+
+class NotificationLog(Base):
+    """One piece of news for one member: unique per member, account, kind and occasion (a
+    bill, a due date, an outage, a payment…), so it is recorded, and sent, once."""
+
+    __tablename__ = "notification_log"
+    __table_args__ = (
+        user_foreign_key(),
+        UniqueConstraint("user_id", "account_number", "kind", "occasion"),
+        Index("ix_notification_log_cooperative_id_state", "cooperative_id", "state"),
+        Index(
+            "ix_notification_log_cooperative_id_kind_occasion", "cooperative_id", "kind", "occasion"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int]
+    account_number: Mapped[str] = mapped_column(String(ACCOUNT_NUMBER_LENGTH))
+    kind: Mapped[NotificationKind] = mapped_column(string_enum(NotificationKind, "kind"))
+    occasion: Mapped[str] = mapped_column(String(100))
+    facts: Mapped[dict[str, str]] = mapped_column(JSON)  # what the message says
+    # An address the payment flow already e-mailed this news to (its receipt, say).
+    already_told: Mapped[str | None] = mapped_column(String(320))
+    state: Mapped[LogState] = mapped_column(string_enum(LogState, "state"))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    next_attempt_at: Mapped[datetime]
+    leased_until: Mapped[datetime | None]  # a worker is sending it
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class NotificationJob(Base):
+    """One co-op's detection job of one family (billing, outages…): when it last ran, which
+    worker runs it now, and for outages the CIS feed sequence read up to."""
+
+    __tablename__ = "notification_jobs"
+
+    cooperative_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    family: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last_run_at: Mapped[datetime | None]
+    leased_until: Mapped[datetime | None]
+    cursor: Mapped[int | None] = mapped_column(BigInteger)

@@ -1,0 +1,93 @@
+"""The notification tests' world: the gateway over HTTP on a CIS simulator whose clock the
+test knows (served in-process), the sandbox processor, a real SMTP server, and the same
+co-op's services in-process for running the worker's jobs at chosen instants."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.cis_soap.simulator.demo import DEMO_EMAIL, FARM_EMAIL
+from gateway.app import create_app
+from gateway.context import Services
+from gateway.cooperatives import load_cooperatives
+from gateway.runtime import start_gateway
+from gateway.settings import Settings
+from tests.cis_soap.local_server import serving
+from tests.gateway.databases import fresh_database_url
+from tests.gateway.live_gateway import log_in
+from tests.gateway.mailbox import Mailbox, mailbox
+from tests.notifications.served_cis import ServedCis, served_cis
+from tests.payments import conftest as payment_fixtures
+from tests.payments.paying import coop_file
+from tests.payments.sandbox import RunningSandbox
+from tests.schema.harness import PASSWORD
+
+
+@pytest.fixture
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """SQLite, unless a test asks for both (``notifying.BOTH_DATABASES``): the flows are
+    the same on both, so only the tests of what differs (upserts, leases, the feed cursor)
+    run twice."""
+    async with fresh_database_url(getattr(request, "param", "sqlite"), tmp_path) as url:
+        yield url
+
+
+sandbox = payment_fixtures.sandbox
+processor = payment_fixtures.processor
+
+
+@pytest.fixture
+def cis() -> Iterator[ServedCis]:
+    with served_cis() as served:
+        yield served
+
+
+@pytest.fixture
+async def mail(tmp_path: Path) -> AsyncIterator[Mailbox]:
+    async with mailbox(tmp_path / "mail") as box:
+        yield box
+
+
+@pytest.fixture
+def settings(
+    database_url: str,
+    engine: AsyncEngine,
+    tmp_path: Path,
+    cis: ServedCis,
+    sandbox: RunningSandbox,
+    mail: Mailbox,
+) -> Settings:
+    return Settings(
+        database_url=database_url,
+        cooperatives=(coop_file(tmp_path, cis, sandbox),),
+        smtp=mail.smtp,
+    )
+
+
+@pytest.fixture
+async def http(settings: Settings, demo_users: None) -> AsyncIterator[httpx.AsyncClient]:
+    with serving(create_app(settings), lifespan="on") as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            yield client
+
+
+@pytest.fixture
+async def member(http: httpx.AsyncClient) -> str:
+    return await log_in(http, DEMO_EMAIL, PASSWORD)
+
+
+@pytest.fixture
+async def farmer(http: httpx.AsyncClient) -> str:
+    return await log_in(http, FARM_EMAIL, PASSWORD)
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    """The co-op's services as the worker has them, for running its jobs in the test."""
+    async with start_gateway(settings, load_cooperatives(settings.cooperatives)) as gateway:
+        yield gateway.services["custer-prairie"]
