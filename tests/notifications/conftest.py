@@ -9,22 +9,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.cis_soap.simulator.demo import DEMO_EMAIL, FARM_EMAIL
-from gateway.app import create_app
+from adapters.cis_soap.simulator.demo import FARM_EMAIL
 from gateway.context import Services
 from gateway.cooperatives import load_cooperatives
 from gateway.runtime import start_gateway
 from gateway.settings import Settings
-from tests.cis_soap.local_server import serving
 from tests.gateway.databases import fresh_database_url
 from tests.gateway.live_gateway import log_in
-from tests.gateway.mailbox import Mailbox, mailbox
 from tests.notifications.served_cis import ServedCis, served_cis
 from tests.payments import conftest as payment_fixtures
-from tests.payments.paying import coop_file
-from tests.payments.sandbox import RunningSandbox
 from tests.schema.harness import PASSWORD
 
 
@@ -37,48 +31,19 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield url
 
 
+# The payment tests' fixtures, over this module's own ``cis``.
 sandbox = payment_fixtures.sandbox
 processor = payment_fixtures.processor
+mail = payment_fixtures.mail
+settings = payment_fixtures.settings
+http = payment_fixtures.http
+member = payment_fixtures.member
 
 
 @pytest.fixture
 def cis() -> Iterator[ServedCis]:
     with served_cis() as served:
         yield served
-
-
-@pytest.fixture
-async def mail(tmp_path: Path) -> AsyncIterator[Mailbox]:
-    async with mailbox(tmp_path / "mail") as box:
-        yield box
-
-
-@pytest.fixture
-def settings(
-    database_url: str,
-    engine: AsyncEngine,
-    tmp_path: Path,
-    cis: ServedCis,
-    sandbox: RunningSandbox,
-    mail: Mailbox,
-) -> Settings:
-    return Settings(
-        database_url=database_url,
-        cooperatives=(coop_file(tmp_path, cis, sandbox),),
-        smtp=mail.smtp,
-    )
-
-
-@pytest.fixture
-async def http(settings: Settings, demo_users: None) -> AsyncIterator[httpx.AsyncClient]:
-    with serving(create_app(settings), lifespan="on") as url:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-            yield client
-
-
-@pytest.fixture
-async def member(http: httpx.AsyncClient) -> str:
-    return await log_in(http, DEMO_EMAIL, PASSWORD)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from gateway.settings import Settings
 from tests.cis_soap.local_server import serving
 from tests.gateway.live_gateway import log_in
 from tests.gateway.mailbox import Mailbox, mailbox
-from tests.payments.paying import coop_file
+from tests.payments.paying import SoapService, coop_file
 from tests.payments.sandbox import API_KEY, SLOW_SECONDS, RunningSandbox
 from tests.schema.harness import PASSWORD
 from tests.simulator_process import RunningSimulator, running_simulator
@@ -64,7 +64,7 @@ def settings(
     database_url: str,
     engine: AsyncEngine,
     tmp_path: Path,
-    cis: RunningSimulator,
+    cis: SoapService,
     sandbox: RunningSandbox,
     mail: Mailbox,
 ) -> Settings:

@@ -108,6 +108,26 @@ async def cis_knobs(http: httpx.AsyncClient, cis: RunningSimulator, **knobs: obj
     assert response.status_code == 200, response.text
 
 
+async def pending_payment(
+    http: httpx.AsyncClient,
+    token: str,
+    cis: RunningSimulator,
+    processor: SandboxProcessor,
+    account_number: str,
+    amount: str,
+) -> dict[str, Any]:
+    """A payment charged while the CIS cannot take it: left PENDING for the worker."""
+    await cis_knobs(http, cis, fault_rate=1.0, fault_operations=["ProcessPaymentTransactions"])
+    try:
+        allocations = [{"accountNumber": account_number, "amount": amount}]
+        answer = await pay(http, token, allocations, one_time=await card(processor))
+    finally:
+        await cis_knobs(http, cis, fault_rate=0.0, fault_operations=[])
+    paid: dict[str, Any] = answer["data"]["makePayment"]
+    assert paid["status"] == "PENDING"
+    return paid
+
+
 def environment(settings: Settings) -> dict[str, str]:
     return {
         **os.environ,

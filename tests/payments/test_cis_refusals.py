@@ -23,10 +23,10 @@ from tests.payments.paying import (
     SHOP,
     balances,
     card,
-    cis_knobs,
     coop_gateway,
     pay,
     pending,
+    pending_payment,
     run_worker_once,
 )
 from tests.simulator_process import RunningSimulator
@@ -145,17 +145,7 @@ async def test_a_pending_payment_shows_once_in_the_history_until_and_after_it_is
     cis: RunningSimulator,
 ) -> None:
     before = await balances(http, member)
-    await cis_knobs(http, cis, fault_rate=1.0, fault_operations=["ProcessPaymentTransactions"])
-    try:
-        answer = await pay(
-            http,
-            member,
-            [{"accountNumber": HOME, "amount": "6.00"}],
-            one_time=await card(processor),
-        )
-    finally:
-        await cis_knobs(http, cis, fault_rate=0.0, fault_operations=[])
-    paid = answer["data"]["makePayment"]
+    paid = await pending_payment(http, member, cis, processor, HOME, "6.00")
     external_reference = f"{paid['confirmationNumber']}-1"
     [newest, *_] = await history(http, member, HOME)
     pending_cursor = await cursor_of_newest(http, member, HOME)

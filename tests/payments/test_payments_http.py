@@ -28,11 +28,11 @@ from tests.payments.paying import (
     SHOP,
     balances,
     card,
-    cis_knobs,
     coop_file,
     coop_gateway,
     pay,
     pending,
+    pending_payment,
     run_worker_once,
     running_workers,
 )
@@ -314,18 +314,7 @@ async def test_a_charge_the_cis_cannot_take_is_pending_until_the_worker_posts_it
     cis: RunningSimulator,
 ) -> None:
     before = await balances(http, member)
-    await cis_knobs(http, cis, fault_rate=1.0, fault_operations=["ProcessPaymentTransactions"])
-    try:
-        answer = await pay(
-            http,
-            member,
-            [{"accountNumber": HOME, "amount": "7.50"}],
-            one_time=await card(processor),
-        )
-    finally:
-        await cis_knobs(http, cis, fault_rate=0.0, fault_operations=[])
-    paid = answer["data"]["makePayment"]
-    assert paid["status"] == "PENDING"
+    paid = await pending_payment(http, member, cis, processor, HOME, "7.50")
     assert len(await processor.charges()) == 1  # charged once, not applied yet
     assert await balances(http, member) == before
     assert await pending(http, member, HOME) == {
