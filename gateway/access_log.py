@@ -2,7 +2,9 @@
 
 uvicorn's access log is off: it prints the whole target, and a ``GET /graphql?...``
 target holds the client's query and variables (a password, an account number). This log
-names the path only, and never a header (``Authorization`` least of all).
+names the route's path template instead (``/greenbutton/{account_number}.xml``: a path
+holds an account number too), ``-`` for a path no route serves (the client typed it, so it
+may hold anything), and never a header (``Authorization`` least of all).
 """
 
 from __future__ import annotations
@@ -42,7 +44,14 @@ class AccessLog:
                 '%s "%s %s" %d %.1f ms',
                 client[0] if client else "-",
                 scope["method"],
-                scope["path"],
+                _route_path(scope),
                 status,
                 (time.perf_counter() - started) * 1000,
             )
+
+
+def _route_path(scope: Scope) -> str:
+    """The template of the route that served the request; the router puts the route in the
+    scope it was given, which is this one."""
+    template = getattr(scope.get("route"), "path", None)
+    return template if isinstance(template, str) else "-"

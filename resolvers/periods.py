@@ -25,6 +25,13 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+def month_start(day: date, months_later: int = 0) -> date:
+    """The first day of the month ``months_later`` months after ``day``'s (before it, if
+    negative): ``month_start(day, 1)`` is the first day of the next month."""
+    index = day.year * 12 + day.month - 1 + months_later
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def history_period(context: RequestContext, start: date | None, end: date | None) -> DateRange:
     """``[start, end]`` of local dates, by default the last 24 months up to today.
 

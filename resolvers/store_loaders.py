@@ -1,13 +1,17 @@
 """Per-request loaders of the gateway's own rows kept per account: payments not yet applied
-in the CIS, and autopay enrollments. A list of accounts costs one query for each, however
-many accounts it has."""
+in the CIS, autopay enrollments, and the viewer's usage markers. A list of accounts costs
+one query for each, however many accounts it has."""
 
 from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.store.payments import AutopayEnrollment
+from gateway.store.usage_markers import UsageMarker
 from resolvers.batching import RecordLoader
 from resolvers.pending_payments import PendingAllocation, pending_payments_loader
 
@@ -30,3 +34,38 @@ class StoreLoaders:
             return [by_number.get(number) for number in numbers]
 
         self.autopay: RecordLoader[str, AutopayEnrollment | None] = RecordLoader(enrollments)
+        self._db, self._cooperative_id = db, cooperative_id
+        self._usage_markers: dict[int, RecordLoader[str, tuple[UsageMarker, ...]]] = {}
+
+    def usage_markers(self, user_id: int) -> RecordLoader[str, tuple[UsageMarker, ...]]:
+        """The markers the login ``user_id`` made, by account, latest day first. Markers are
+        their author's alone and these loaders know only the co-op (``RequestContext.store``
+        makes them), so the login is given here; a request has one, so one such loader."""
+        loader = self._usage_markers.get(user_id)
+        if loader is None:
+            loader = self._usage_markers[user_id] = RecordLoader(
+                _markers_of(self._db, self._cooperative_id, user_id)
+            )
+        return loader
+
+
+def _markers_of(
+    db: async_sessionmaker[AsyncSession], cooperative_id: str, user_id: int
+) -> Callable[[list[str]], Awaitable[list[tuple[UsageMarker, ...]]]]:
+    async def markers(numbers: list[str]) -> list[tuple[UsageMarker, ...]]:
+        async with db() as session:
+            found = await session.scalars(
+                select(UsageMarker)
+                .where(
+                    UsageMarker.cooperative_id == cooperative_id,
+                    UsageMarker.user_id == user_id,
+                    UsageMarker.account_number.in_(numbers),
+                )
+                .order_by(UsageMarker.first_day.desc(), UsageMarker.id.desc())
+            )
+            by_number: dict[str, list[UsageMarker]] = defaultdict(list)
+            for marker in found:
+                by_number[marker.account_number].append(marker)
+        return [tuple(by_number[number]) for number in numbers]
+
+    return markers

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from adapters.records import IntervalLength, RateSchedule, ReadingQuality, UsageInterval
 from gateway.context import RequestContext
 from resolvers.loaders import UsageWindow
-from resolvers.periods import check_order, local_midnight, local_today
+from resolvers.periods import check_order, local_midnight, local_today, month_start
 from schema.errors import BadUserInput
 
 
@@ -83,7 +83,7 @@ def usage_days(
     check_order(first, last)
     if resolution is Resolution.MONTHLY:
         first = first.replace(day=1)
-        last = _next_month(last) - timedelta(days=1)
+        last = month_start(last, 1) - timedelta(days=1)
     if (last - first).days + 1 > MAX_DAYS[resolution]:
         limit = MAX_DAYS[resolution]
         raise BadUserInput(f"{resolution.value} usage covers at most {limit} days per query")
@@ -94,7 +94,15 @@ def usage_window(
     context: RequestContext, first: date | None, last: date | None, resolution: Resolution
 ) -> UsageWindow:
     """The instants of the local days ``usage_days`` gives."""
-    first, last = usage_days(context, first, last, resolution)
+    return days_window(context, *usage_days(context, first, last, resolution), resolution)
+
+
+def days_window(
+    context: RequestContext, first: date, last: date, resolution: Resolution
+) -> UsageWindow:
+    """The instants of the local days [first, last], however many: for periods the gateway
+    makes up itself (calendar quarters, the same days a year earlier), which are not held
+    to the range limit of a query (a year earlier may have a 29 February more)."""
     return UsageWindow(
         start=local_midnight(context, first),
         end=local_midnight(context, last + timedelta(days=1)),
@@ -206,7 +214,3 @@ def _month_of(days: list[UsageRow]) -> UsageRow:
 def _worst(qualities: Iterable[ReadingQuality]) -> ReadingQuality:
     found = set(qualities)
     return next(quality for quality in _QUALITY_ORDER if quality in found)
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)

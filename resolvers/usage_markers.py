@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, insert, literal, select
+from sqlalchemy.sql.dml import ReturningInsert
 
 from gateway.auth.sessions import Principal
 from gateway.context import RequestContext
-from gateway.store.models import ACCOUNT_NUMBER_LENGTH
+from gateway.store.models import ACCOUNT_NUMBER_LENGTH, User
 from gateway.store.usage_markers import NAME_LENGTH, NOTE_LENGTH, UsageMarker
 from resolvers.access import may_write, readable_account, signed_in
 from resolvers.periods import MAX_HISTORY_YEARS, check_order, local_today, years_before
@@ -56,17 +57,17 @@ async def create_marker(
     )
     _fill(context, marker, request)
     async with context.services.db.begin() as session:
-        count = await session.scalar(
-            select(func.count())
-            .select_from(UsageMarker)
-            .where(*_own(principal), UsageMarker.account_number == account_number)
-        )
-        if count is not None and count >= MAX_MARKERS_PER_ACCOUNT:
+        # Two creates at once must not both find room for one more. On PostgreSQL the
+        # login's row is locked first, so they count one after the other; SQLite (where
+        # FOR UPDATE is a no-op) runs one writing statement at a time, and the count is
+        # part of the insert.
+        await session.execute(select(User.id).where(User.id == principal.user_id).with_for_update())
+        marker_id = await session.scalar(_insert_if_room(principal, marker))
+        if marker_id is None:
             raise BadUserInput(
                 f"at most {MAX_MARKERS_PER_ACCOUNT} markers per account: delete one first"
             )
-        session.add(marker)
-    return marker
+        return await session.get_one(UsageMarker, marker_id)
 
 
 async def update_marker(
@@ -99,19 +100,32 @@ async def delete_marker(context: RequestContext, marker_id: int) -> None:
 async def account_markers(context: RequestContext, account_number: str) -> Sequence[UsageMarker]:
     """The member's markers on an account they may read, latest day first."""
     principal = signed_in(context)
-    async with context.services.db() as session:
-        found = await session.scalars(
-            select(UsageMarker)
-            .where(*_own(principal), UsageMarker.account_number == account_number)
-            .order_by(UsageMarker.first_day.desc(), UsageMarker.id.desc())
-        )
-        return list(found)
+    return await context.store.usage_markers(principal.user_id).load(account_number)
 
 
 def _own(principal: Principal) -> tuple[ColumnElement[bool], ...]:
     return (
         UsageMarker.cooperative_id == principal.cooperative_id,
         UsageMarker.user_id == principal.user_id,
+    )
+
+
+def _insert_if_room(principal: Principal, marker: UsageMarker) -> ReturningInsert[tuple[int]]:
+    """INSERT ... SELECT of the unsaved ``marker``'s values, which inserts nothing when the
+    login has the most markers allowed on its account already; returns the new id."""
+    table = UsageMarker.__table__
+    columns = [column for column in table.columns if column.key != "id"]
+    markers = (
+        select(func.count())
+        .select_from(table)
+        .where(*_own(principal), UsageMarker.account_number == marker.account_number)
+        .scalar_subquery()
+    )
+    values = select(*(literal(getattr(marker, column.key), column.type) for column in columns))
+    return (
+        insert(UsageMarker)
+        .from_select(columns, values.where(markers < MAX_MARKERS_PER_ACCOUNT))
+        .returning(UsageMarker.id)
     )
 
 

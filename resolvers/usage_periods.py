@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from gateway.context import RequestContext
-from resolvers.periods import local_today, years_before
-from resolvers.usage import MAX_DAYS, Resolution, UsageRow, account_usage, usage_window
+from resolvers.periods import local_today, month_start, years_before
+from resolvers.usage import MAX_DAYS, Resolution, UsageRow, account_usage, days_window
 
 KWH = Decimal("0.001")  # the CIS's resolution: averages are rounded to it
 
@@ -79,8 +79,9 @@ class PeriodFigures:
 async def whole_period(
     context: RequestContext, account_number: str, first: date, last: date
 ) -> PeriodFigures:
-    """The figures of [first, last] (at most the DAILY limit), read in one window."""
-    window = usage_window(context, first, last, Resolution.DAILY)
+    """The figures of [first, last], read in one window: a period a member asked (at most
+    the DAILY limit), or the same days a year earlier, which may have a 29 February more."""
+    window = days_window(context, first, last, Resolution.DAILY)
     days = await account_usage(context, account_number, window, Resolution.DAILY)
     return PeriodFigures(account_number, first, last, days)
 
@@ -98,7 +99,7 @@ async def period_by_quarters(
             account_usage(
                 context,
                 account_number,
-                usage_window(context, start, end, Resolution.DAILY),
+                days_window(context, start, end, Resolution.DAILY),
                 Resolution.DAILY,
             )
             for start, end in quarters
@@ -124,7 +125,7 @@ async def peak_interval(
     resolution = peak_resolution(figures.first, figures.last)
     rows = figures.days
     if resolution is not Resolution.DAILY:
-        window = usage_window(context, figures.first, figures.last, resolution)
+        window = days_window(context, figures.first, figures.last, resolution)
         rows = await account_usage(context, figures.account_number, window, resolution)
     peak = _peak(rows)
     return None if peak is None else (peak, resolution)
@@ -137,9 +138,9 @@ def _peak(rows: list[UsageRow]) -> UsageRow | None:
 def _quarters(first: date, last: date) -> list[Days]:
     """The calendar quarters from ``first``'s to ``last``'s, each as its first and last day."""
     quarters: list[Days] = []
-    start = date(first.year, (first.month - 1) // 3 * 3 + 1, 1)
+    start = month_start(first, -((first.month - 1) % 3))
     while start <= last:
-        following = date(start.year + start.month // 10, (start.month + 2) % 12 + 1, 1)
+        following = month_start(start, 3)
         quarters.append((start, following - timedelta(days=1)))
         start = following
     return quarters

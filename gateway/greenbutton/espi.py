@@ -13,9 +13,12 @@ Money is in hundred-thousandths of a US dollar (currency 840), as ESPI counts it
 are valid (quality 0, the reading type's ``defaultQuality``) unless a ``ReadingQuality``
 says otherwise: estimated readings are 8 (the CIS does not say how it estimated; ESPI has
 no plain "estimated"), missing ones are 0 Wh marked 10 (questionable). Each entry's
-``urn:uuid`` id is derived from the co-op, the account and the resource, so downloading
-the same data twice gives the same ids; the hrefs name the resources the ESPI way
-(``RetailCustomer/{account}/UsagePoint/1/...``) for readers to link entries by.
+``urn:uuid`` id is derived from the co-op, the account and the resource, and resources are
+named by what they hold, not by their place in a download: an ``IntervalBlock`` by its
+month (``.../IntervalBlock/202603``), a usage summary by its bill's id. So the same month
+or bill has the same id in any download, whatever days it asks; the hrefs name the
+resources the ESPI way (``RetailCustomer/{account}/UsagePoint/1/...``) for readers to link
+entries by.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Final
+from urllib.parse import quote
 
 from lxml import etree
 
@@ -148,8 +152,9 @@ class FeedWriter:
         return self._entry(f"ReadingType/{flow.number}", title, content)
 
     def interval_block(
-        self, flow: Flow, number: int, start: datetime, end: datetime, rows: Sequence[UsageRow]
+        self, flow: Flow, start: datetime, end: datetime, rows: Sequence[UsageRow]
     ) -> bytes:
+        """The intervals of local days within one calendar month, from ``start`` (local)."""
         block = _espi("IntervalBlock")
         _interval(block, "interval", start, end)
         for row in rows:
@@ -159,10 +164,10 @@ class FeedWriter:
                 _add(etree.SubElement(reading, _espi_tag("ReadingQuality")), "quality", quality)
             _interval(reading, "timePeriod", row.start, row.end)
             _add(reading, "value", watt_hours(flow.kwh(row)))
-        path = f"{self._reading(flow)}/IntervalBlock/{number}"
+        path = f"{self._reading(flow)}/IntervalBlock/{start:%Y%m}"
         return self._entry(path, f"{start.date()} - {end.date()}", block)
 
-    def usage_summary(self, number: int, bill: Bill, start: datetime, end: datetime) -> bytes:
+    def usage_summary(self, bill: Bill, start: datetime, end: datetime) -> bytes:
         summary = _espi("ElectricPowerUsageSummary")
         _interval(summary, "billingPeriod", start, end)
         new_charges = sum((line.amount for line in bill.charges), Decimal(0))
@@ -173,7 +178,7 @@ class FeedWriter:
         _add(consumption, "uom", WATT_HOURS)
         _add(consumption, "value", watt_hours(bill.kwh_billed))
         _add(summary, "statusTimeStamp", epoch(self.updated))
-        path = f"{self._point}/ElectricPowerUsageSummary/{number}"
+        path = f"{self._point}/ElectricPowerUsageSummary/{quote(bill.bill_id, safe='')}"
         return self._entry(path, f"Bill {bill.bill_id}", summary)
 
     @property

@@ -40,13 +40,11 @@ async def atom_feed(
     yield writer.local_time_parameters(zone.key, local_time_parameters(zone, export.last.year))
     for flow in flows:
         yield writer.meter_reading(flow) + writer.reading_type(flow)
-    number = 0
     async for part in slices:
-        number += 1
         for flow in flows if part.rows else ():
-            yield writer.interval_block(flow, number, part.start, part.end, part.rows)
-    for number, bill in enumerate(facts.bills, start=1):
+            yield writer.interval_block(flow, part.start, part.end, part.rows)
+    for bill in facts.bills:
         start = local_midnight(context, bill.period_start)
         end = local_midnight(context, bill.period_end + timedelta(days=1))
-        yield writer.usage_summary(number, bill, start, end)
+        yield writer.usage_summary(bill, start, end)
     yield writer.tail()

@@ -5,9 +5,10 @@ A request is authenticated exactly as ``/graphql`` authenticates it (the GraphQL
 context: co-op, bearer session or personal access token, read-only ones included) and
 reaches an account under the same rules: a member's other accounts answer 404 like accounts
 that do not exist, staff reads are audited. Refusals are JSON in the GraphQL error shape
-with a fitting status (401, 403, 404, 400, 503), decided before the first byte of data.
+with a fitting status (401, 403, 404, 400, 429, 503), decided before the first byte of data.
 The answer is then streamed a month at a time (``usage_slices``); if the CIS fails after
-that, the connection is closed mid-body, which HTTP clients report as an incomplete answer.
+that, the answer is cut short (``Download``): the connection is closed mid-body, which HTTP
+clients report as an incomplete answer.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from adapters.errors import CisError
 from gateway.context import RequestContext
@@ -41,7 +43,9 @@ _STATUS = {
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.BAD_USER_INPUT: 400,
+    ErrorCode.RATE_LIMITED: 429,
     ErrorCode.CIS_UNAVAILABLE: 503,
+    ErrorCode.INTERNAL: 500,
 }
 
 logger = logging.getLogger(__name__)
@@ -81,30 +85,50 @@ async def _download(request: Request, context_of: ContextOf, answer_as: Format) 
     try:
         number = readable_account(context, request.path_params["account_number"])
         export = export_of(context, number, request.query_params)
-        await audit_staff_read(context, account_number=number)
-        facts = await account_facts(context, export)
-        slices = await usage_slices(context, export, facts)
     except CodedError as error:
-        return _refusal(error)
-    except CisError as error:
-        logger.warning("CIS failed for a Green Button download: %s", error)
-        return _refusal(CisUnavailableError())
+        return refusal(error)
+    try:
+        await audit_staff_read(context, account_number=number)
     except (AuditNotWritten, SQLAlchemyError, OSError):
         logger.exception("cannot audit a staff download: the database failed")
         return error_response(503, "the gateway's database is unavailable; try again")
+    try:
+        facts = await account_facts(context, export)
+        slices = await usage_slices(context, export, facts)
+    except CodedError as error:
+        return refusal(error)
+    except CisError as error:
+        logger.warning("CIS failed for a Green Button download: %s", error)
+        return refusal(CisUnavailableError())
     body: AsyncIterator[bytes]
     if answer_as is Format.XML:
         body = atom_feed(context, export, facts, slices, str(request.url))
     else:
         body = csv_table(slices)
     disposition = f'attachment; filename="{export.name}.{answer_as.extension}"'
-    return StreamingResponse(
+    return Download(
         body, media_type=answer_as.media_type, headers={"Content-Disposition": disposition}
     )
 
 
-def _refusal(error: CodedError) -> JSONResponse:
-    status = _STATUS[error.code]
+class Download(StreamingResponse):
+    """A download streamed as the CIS is read. When the CIS fails after the answer started,
+    it is cut short: a warning is logged and the response returns without the body's end.
+    The server then closes the connection, so the client sees an incomplete answer (uvicorn
+    notes the unfinished response in one line). Raised further, the error would reach the
+    app's 500 handler, too late to answer, and the server would log its traceback."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except CisError as error:
+            logger.warning("CIS failed during a Green Button download, cut short: %s", error)
+
+
+def refusal(error: CodedError) -> JSONResponse:
+    """The error as JSON in the GraphQL error shape, with its HTTP status (500 for a code
+    without one of its own)."""
+    status = _STATUS.get(error.code, 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     body = {"errors": [{"message": error.message, "extensions": {"code": error.code.value}}]}
     return JSONResponse(body, status, headers=headers)

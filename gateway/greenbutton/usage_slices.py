@@ -23,7 +23,7 @@ from adapters.records import Bill, DateRange, RateSchedule, ServiceLocation, Ser
 from gateway.context import RequestContext
 from gateway.greenbutton.period import Export
 from resolvers.loaders import CisLoaders
-from resolvers.periods import local_midnight
+from resolvers.periods import local_midnight, month_start
 from resolvers.usage import UsageRow, account_usage, usage_window
 from schema.errors import NotFound
 
@@ -92,7 +92,8 @@ async def usage_slices(
     """The export's intervals, a calendar month (or the part of one asked) at a time.
 
     The first month is read before this returns, so a CIS that cannot answer fails the
-    request before any of the answer is sent.
+    request before any of the answer is sent. A later month's failure is raised by the
+    iterator once the answer has begun (``route.Download`` cuts the answer short then).
     """
     months = _months(export.first, export.last)
     first = await _read(context, export, facts, *months[0])
@@ -124,7 +125,7 @@ def _months(first: date, last: date) -> list[tuple[date, date]]:
     """[first, last] cut at the ends of calendar months."""
     months = []
     while first <= last:
-        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        following = month_start(first, 1)
         months.append((first, min(last, following - timedelta(days=1))))
         first = following
     return months

@@ -26,11 +26,18 @@ class UsageMarker(Base):
     __table_args__ = (
         user_foreign_key(),
         CheckConstraint("last_day IS NULL OR last_day >= first_day", name="day_order"),
-        Index("ix_usage_markers_cooperative_id_account_number", "cooperative_id", "account_number"),
+        # What every read asks: one login's markers on some accounts (and the cascade from
+        # the login, by its leading columns).
+        Index(
+            "ix_usage_markers_cooperative_id_user_id_account_number",
+            "cooperative_id",
+            "user_id",
+            "account_number",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(index=True)
+    user_id: Mapped[int]
     cooperative_id: Mapped[str] = mapped_column(String(64))
     account_number: Mapped[str] = mapped_column(String(ACCOUNT_NUMBER_LENGTH))
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))

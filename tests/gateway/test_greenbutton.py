@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -30,6 +31,7 @@ from tests.schema.harness import PASSWORD, STAFF_EMAIL, demo_cooperative
 from tests.simulator_process import SimulatorControl
 
 ZONE = demo_cooperative().time_zone  # America/Chicago
+GET_USAGE = "GetUsageByMeterNumbers"  # the CIS operation that reads intervals
 LAST_YEAR = date.today().year - 1
 ESPI = {"espi": "http://naesb.org/espi", "atom": "http://www.w3.org/2005/Atom"}
 # Our CIS's qualities as ESPI reads them: valid is the reading type's default, so unmarked.
@@ -369,18 +371,108 @@ def code_of(response: httpx.Response) -> str:
 
 
 @SQLITE_ONLY
-async def test_a_year_of_quarter_hours_is_streamed(gateway: httpx.AsyncClient) -> None:
+async def test_a_year_of_quarter_hours_is_streamed(
+    gateway: httpx.AsyncClient, simulator_control: SimulatorControl
+) -> None:
     token = await log_in(gateway, DEMO_EMAIL, PASSWORD)
     first, last = date(LAST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)
     query = {"from": str(first), "to": str(last)}
     path = f"/greenbutton/{DEMO_CABIN_ACCOUNT}.xml"
+    simulator_control.set(reset_stats=True)
     async with gateway.stream(
         "GET", path, params=query, headers={"Authorization": f"Bearer {token}"}
     ) as response:
         assert response.status_code == 200
         assert "content-length" not in response.headers
         assert response.headers["transfer-encoding"] == "chunked"
-        body = b"".join([chunk async for chunk in response.aiter_bytes()])
-    [reading] = readings_of(body).values()  # the cabin is not net-metered
+        chunks = response.aiter_bytes()
+        body = [await anext(chunks)]
+        months_read_at_first_chunk = usage_calls(simulator_control)
+        body.extend([chunk async for chunk in chunks])
+    # One call a month (the cabin has one meter and is not priced by the hour): the feed
+    # began once the first month was read, the next one at most under way.
+    assert usage_calls(simulator_control) == 12
+    assert months_read_at_first_chunk <= 2
+    [reading] = readings_of(b"".join(body)).values()  # the cabin is not net-metered
     assert len(reading.intervalBlocks) == 12
     assert len(list(reading.intervalReadings)) == ((last - first).days + 1) * 96
+
+
+def usage_calls(simulator: SimulatorControl) -> int:
+    calls: int = simulator.stats()["operations"].get(GET_USAGE, {}).get("calls", 0)
+    return calls
+
+
+def entry_ids(feed: bytes, resource: str) -> dict[str, str]:
+    """The atom id of each ``resource`` entry of the feed, by its self link."""
+    ids = {}
+    for entry in etree.fromstring(feed).findall("atom:entry", ESPI):
+        if entry.find(f"atom:content/espi:{resource}", ESPI) is not None:
+            link = entry.find("atom:link[@rel='self']", ESPI)
+            assert link is not None
+            ids[link.get("href", "")] = entry.findtext("atom:id", namespaces=ESPI) or ""
+    return ids
+
+
+@SQLITE_ONLY
+async def test_a_month_and_a_bill_have_the_same_ids_in_any_download(
+    gateway: httpx.AsyncClient,
+) -> None:
+    """Ids name what an entry holds, not its place in the download: a reader merging
+    downloads of different days finds each month and each bill once."""
+    token = await log_in(gateway, DEMO_EMAIL, PASSWORD)
+    path = f"/greenbutton/{DEMO_HOME_ACCOUNT}.xml"
+    feeds = [
+        (await download(gateway, path, token, resolution="DAILY", **days)).content
+        for days in (
+            {"from": f"{LAST_YEAR}-01-20", "to": f"{LAST_YEAR}-02-10"},
+            {"from": f"{LAST_YEAR}-02-01", "to": f"{LAST_YEAR}-02-05"},
+        )
+    ]
+    longer, shorter = (entry_ids(feed, "IntervalBlock") for feed in feeds)
+    # Delivered and received (the home is net-metered), named by their month.
+    point = f"RetailCustomer/{DEMO_HOME_ACCOUNT}/UsagePoint/1"
+    assert sorted(longer) == [
+        f"{point}/MeterReading/{reading}/IntervalBlock/{LAST_YEAR}{month}"
+        for reading in (1, 2)
+        for month in ("01", "02")
+    ]
+    assert shorter == {href: id for href, id in longer.items() if href.endswith(f"{LAST_YEAR}02")}
+    longer, shorter = (entry_ids(feed, "ElectricPowerUsageSummary") for feed in feeds)
+    assert shorter
+    assert shorter.items() <= longer.items()
+
+
+@SQLITE_ONLY
+async def test_a_cis_failure_mid_stream_cuts_the_answer_short(
+    gateway: httpx.AsyncClient,
+    simulator_control: SimulatorControl,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The answer started, so no error status can be sent: the client sees the body end
+    early, the gateway logs why in a warning, and nothing logs a traceback."""
+    caplog.set_level(logging.ERROR, logger="uvicorn.error")  # the test server's: critical
+    caplog.set_level(logging.WARNING, logger="gateway")
+    token = await log_in(gateway, DEMO_EMAIL, PASSWORD)
+    # Each CIS call takes a while, so the fault below is set long before the last month is
+    # read (the first month to meet it ends the answer: the others cost no time).
+    simulator_control.set(latency_ms=100)
+    query = {"from": f"{LAST_YEAR}-01-01", "to": f"{LAST_YEAR}-06-30", "resolution": "DAILY"}
+    path = f"/greenbutton/{DEMO_CABIN_ACCOUNT}.xml"
+    async with gateway.stream(
+        "GET", path, params=query, headers={"Authorization": f"Bearer {token}"}
+    ) as response:
+        assert response.status_code == 200
+        chunks = response.aiter_bytes()
+        assert (await anext(chunks)).startswith(b"<?xml")
+        simulator_control.set(fault_rate=1.0, fault_operations=[GET_USAGE])
+        with pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"):
+            async for _ in chunks:
+                pass
+    warnings = [
+        record.getMessage() for record in caplog.records if record.name.startswith("gateway")
+    ]
+    assert [message.split(":")[0] for message in warnings] == [
+        "CIS failed during a Green Button download, cut short"
+    ]
+    assert [record.getMessage() for record in caplog.records if record.exc_info] == []

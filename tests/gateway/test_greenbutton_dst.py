@@ -1,5 +1,6 @@
-"""ESPI daylight-saving rules from IANA zones: the Green Button samples' US values, and rules
-that name the real changes of the years after."""
+"""ESPI daylight-saving rules from IANA zones: known zones' values written out (the Green
+Button samples' US ones, the EU's, a southern zone's, a quarter-hour zone's), and rules that
+name the real changes of the years after."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ from gateway.greenbutton.dst import LocalTimeParameters, local_time_parameters, 
         # The EU's: last Sunday of March at 2:00 and of October at 3:00 (summer time).
         ("Europe/Berlin", (3600, 3600, "3E0E2000", "AE0E3000")),
         ("America/Phoenix", (-25200, 0, "FFFFFFFF", "FFFFFFFF")),
+        # Southern: first Sunday of October at 2:00, first of April at 3:00 (summer time).
+        ("Australia/Sydney", (36000, 3600, "A40E2000", "440E3000")),
+        # Last Sunday of March at 1:00 (GMT) and of October at 2:00 (BST).
+        ("Europe/London", (0, 3600, "3E0E1000", "AE0E2000")),
+        # A zone a quarter-hour off: last Sunday of September at 2:45, first of April at 3:45.
+        ("Pacific/Chatham", (45900, 3600, "9E0E2A8C", "440E3A8C")),
     ],
 )
 def test_rules_of_known_zones(zone: str, expected: tuple[int, int, str, str]) -> None:

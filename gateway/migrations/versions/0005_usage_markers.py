@@ -42,11 +42,10 @@ def upgrade() -> None:
         ),
     )
     op.create_index(
-        "ix_usage_markers_cooperative_id_account_number",
+        "ix_usage_markers_cooperative_id_user_id_account_number",
         "usage_markers",
-        ["cooperative_id", "account_number"],
+        ["cooperative_id", "user_id", "account_number"],
     )
-    op.create_index("ix_usage_markers_user_id", "usage_markers", ["user_id"])
 
 
 def downgrade() -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -136,6 +137,48 @@ async def test_days_to_come_are_not_averaged(gateway: Gateway) -> None:
 
 @pytest.mark.parametrize("days", [0, 93])
 async def test_comparison_days_out_of_range_are_bad_user_input(gateway: Gateway, days: int) -> None:
-    await create(gateway, DEMO_SHOP_ACCOUNT, name="x", at="2026-01-01")
+    await create(
+        gateway, DEMO_SHOP_ACCOUNT, name="x", at=(today() - timedelta(days=100)).isoformat()
+    )
     result = await gateway.run(COMPARISONS, as_user=DEMO_EMAIL, n=DEMO_SHOP_ACCOUNT, days=days)
     assert codes(result) == {"viewer.account.usageMarkers.0.comparison": "BAD_USER_INPUT"}
+
+
+DAYS = "before { from to } marked { from to }"
+WINDOWS = f"""query($n: String!) {{ viewer {{ account(number: $n) {{ usageMarkers {{ name
+  comparison(days: 3) {{ {DAYS} yearEarlier {{ {DAYS} }} }} }} }} }} }}"""
+
+
+def windows(before: tuple[date, date], marked: tuple[date, date]) -> dict[str, Any]:
+    return {
+        name: {"from": first.isoformat(), "to": last.isoformat()}
+        for name, (first, last) in (("before", before), ("marked", marked))
+    }
+
+
+async def test_a_year_before_a_29_february_the_windows_do_not_overlap(gateway: Gateway) -> None:
+    """The 28th stands for the 29th: the days before end on the 27th, as a marker's own day
+    is in neither side (a point) or only in the marked side (a range)."""
+    leap = next(year for year in range(today().year, 0, -1) if calendar.isleap(year))
+    day = date(leap, 2, 29)
+    await create(gateway, DEMO_SHOP_ACCOUNT, name="a point", at=day.isoformat())
+    await create(
+        gateway,
+        DEMO_SHOP_ACCOUNT,
+        name="a range",
+        **{"from": day.isoformat(), "to": date(leap, 3, 5).isoformat()},
+    )
+    data = await run(gateway, WINDOWS, n=DEMO_SHOP_ACCOUNT)
+    found = {
+        marker["name"]: marker["comparison"]["yearEarlier"]
+        for marker in data["viewer"]["account"]["usageMarkers"]
+    }
+    year = leap - 1
+    assert found == {
+        "a point": windows(
+            (date(year, 2, 25), date(year, 2, 27)), (date(year, 3, 1), date(year, 3, 3))
+        ),
+        "a range": windows(
+            (date(year, 2, 22), date(year, 2, 27)), (date(year, 2, 28), date(year, 3, 5))
+        ),
+    }

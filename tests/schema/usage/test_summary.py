@@ -3,6 +3,7 @@ intervals, rate schedules and bills (``oracle``)."""
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
@@ -248,3 +249,32 @@ async def test_reversed_or_too_long_summaries_are_bad_user_input(
     assert codes(result) == {"viewer.account.usageSummary": "BAD_USER_INPUT"}
     assert result.data is not None
     assert result.data["viewer"]["account"]["number"] == DEMO_HOME_ACCOUNT
+
+
+async def test_the_year_before_the_longest_summary_may_be_a_day_longer(
+    gateway: Gateway, simulated: SimulatedCis
+) -> None:
+    """From the 28 February after a leap year to the 28 February two years on is 731 days,
+    the most a summary covers; the same days a year earlier have a 29 February more."""
+    # The latest leap year begun: its year earlier holds days the simulated meter read.
+    leap = next(
+        year
+        for year in range(today().year, 0, -1)
+        if calendar.isleap(year) and date(year, 2, 28) < today()
+    )
+    first, last = date(leap + 1, 2, 28), date(leap + 3, 2, 28)
+    variables = {"from": first.isoformat(), "to": last.isoformat()}
+    fields = "usageSummary(from: $from, to: $to) { to yearEarlier { from to daysMeasured } }"
+    summary = (await account_data(gateway, DEMO_SHOP_ACCOUNT, fields, **variables))["usageSummary"]
+    earlier = date(leap, 2, 28), date(leap + 2, 2, 28)
+    assert ((last - first).days + 1, (earlier[1] - earlier[0]).days + 1) == (731, 732)
+    measured = await readings(simulated, DEMO_SHOP_ACCOUNT, *earlier, IntervalLength.DAILY)
+    assert measured  # the simulated meter was read on some of those days
+    assert summary == {
+        "to": last.isoformat(),
+        "yearEarlier": {
+            "from": earlier[0].isoformat(),
+            "to": earlier[1].isoformat(),
+            "daysMeasured": len(measured),
+        },
+    }
