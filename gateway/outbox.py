@@ -65,6 +65,21 @@ class Outbox:
         timing says nothing about whether there was any."""
         self._start(self._prepare_and_send(preparing))
 
+    def post_sending(self, sending: Coroutine[Any, Any, None], what: str) -> None:
+        """Runs ``sending`` (a message by another channel: a text) in the background too;
+        a failure is logged as ``what`` not sent, without the error's text, which may
+        quote the recipient."""
+        self._start(self._send_other(sending, what))
+
+    async def _send_other(self, sending: Coroutine[Any, Any, None], what: str) -> None:
+        await asyncio.sleep(_AFTER_THE_ANSWER)
+        try:
+            await sending
+        except Exception as error:
+            logger.error("could not send a %s: %s", what, type(error).__name__)
+        else:
+            logger.info("sent a %s", what)
+
     async def drain(self) -> None:
         """Waits for the messages still being sent (at shutdown)."""
         while self._sending:

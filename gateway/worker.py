@@ -5,7 +5,8 @@ take); every ``AUTOPAY_EVERY`` the autopay round drafts the bills that are due. 
 workers may run against one PostgreSQL database: each job claims its work with row locks
 (``gateway.payments.worker``, ``gateway.payments.autopay``). Every round also runs the
 notification jobs of every co-op (``gateway.notifications``), which share their work the
-same way and send each piece of news once.
+same way and send each piece of news once. Each co-op's work reads the clock afresh: a
+lease taken with the time the round began could have run out before it was taken.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ async def run_worker(
             autopay_due = last_autopay is None or now - last_autopay >= AUTOPAY_EVERY
             for services in gateway.services.values():
                 if services.processor is not None:
-                    await _round(services, now, autopay=autopay_due)
-                await _notify(services, now)
+                    await _round(services, utc_now(), autopay=autopay_due)
+                await _notify(services)
             if autopay_due:
                 last_autopay = now
             with contextlib.suppress(TimeoutError):
@@ -72,9 +73,9 @@ async def _round(services: Services, now: datetime, *, autopay: bool) -> None:
         logger.exception("co-op %s: the worker's round failed", cooperative)
 
 
-async def _notify(services: Services, now: datetime) -> None:
+async def _notify(services: Services) -> None:
     try:
-        sent = await notification_round(services, sms_sender(services), now)
+        sent = await notification_round(services, sms_sender(services), utc_now)
         if sent:
             logger.info("co-op %s: %d notifications sent", services.cooperative.id, sent)
     except Exception:  # the database or a bug: the next round tries again

@@ -65,6 +65,14 @@ def is_staff(context: RequestContext) -> bool:
     )
 
 
+def own_account(principal: Principal, account_number: str) -> str:
+    """``account_number`` when it is linked to the principal's own login (what a member
+    chooses notifications for); NOT_FOUND otherwise, for staff too."""
+    if account_number not in principal.account_numbers:
+        raise NotFound(f"no account {account_number}")
+    return account_number
+
+
 def readable_account(context: RequestContext, account_number: str) -> str:
     """``account_number`` when the request may read it; NOT_FOUND otherwise."""
     if not signed_in(context).may_read_account(account_number):

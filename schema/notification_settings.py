@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.notifications import contacts, preferences
+from gateway.notifications import codes, contacts, preferences
 from gateway.notifications.kinds import NotificationChannel, NotificationKind
 from gateway.notifications.sms import sms_sender
 from resolvers.access import may_write
@@ -26,7 +26,9 @@ class NotificationMutations:
     @mutation(
         "Adds an address news may go to (for one account, or all when `accountNumber` is"
         " null) and sends it a six-digit code; asked again for an unverified one, sends a new"
-        " code. SMS addresses are the phone's e-mail-to-SMS address (5551234567@vtext.com)."
+        f" code (at most once a minute, {codes.CODES_PER_ADDRESS} a day per address and"
+        f" {codes.CODES_PER_MEMBER} per member)."
+        " SMS addresses are the phone's e-mail-to-SMS address (5551234567@vtext.com)."
     )
     async def add_notification_contact(
         self,
@@ -48,7 +50,10 @@ class NotificationMutations:
             )
         return NotificationContact.of(contact)
 
-    @mutation("Verifies a contact with the code sent to it (15 minutes, five tries).")
+    @mutation(
+        f"Verifies a contact with the code sent to it (15 minutes, {codes.MAX_TRIES} tries;"
+        f" {codes.TRIES_PER_ADDRESS} a day per address and {codes.TRIES_PER_MEMBER} per member)."
+    )
     async def verify_notification_contact(
         self, info: GatewayInfo, id: int, code: str
     ) -> NotificationContact:

@@ -10,10 +10,12 @@ opt-in: a member gets nothing until they turn a kind on (``preferences``).
 Outage news goes out at any hour; the rest between 08:00 and 20:00 in the co-op's time zone
 (``kinds.deliverable_kinds``): what is found at night waits in the log for the morning.
 
-Sending is at least once, with a small duplicate window. A row is leased before it is sent
-and marked SENT after, so a worker that dies in between leaves a lease that runs out (ten
-minutes), and the next round sends the row. Only a crash after the mail server accepted a
-message and before the SENT mark is committed (milliseconds) sends it twice, and likewise
-a mail server failing halfway through one member's messages has those already sent go again.
-A second worker never sends a leased row, and never records a piece of news twice.
+Sending is at least once, with a small duplicate window. Rows are leased to one worker
+(under a token of its own, renewed while it sends) and each message is recorded as it
+goes, per address (``deliveries``); the rows are marked SENT once every address has them.
+A worker that dies leaves a lease that runs out (ten minutes), and the next round sends
+what had not gone; a failure halfway through a member's messages likewise sends only what
+did not go. Only a crash after the mail server accepted a message and before its record
+is committed (milliseconds) sends it twice. A worker whose lease ran out and was taken
+over marks nothing; a second worker never records a piece of news twice.
 """

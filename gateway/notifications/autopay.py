@@ -61,7 +61,8 @@ async def detect_autopay(services: Services, now: datetime) -> int:
     if not drafts:
         return 0
     wanted: dict[tuple[str, NotificationKind], list[int]] = {}
-    for subscription in await subscriptions(services.db, cooperative_id, AUTOPAY_KINDS):
+    drafted = {draft.account_number for draft, _, _ in drafts}
+    for subscription in await subscriptions(services.db, cooperative_id, AUTOPAY_KINDS, drafted):
         key = (subscription.account_number, subscription.kind)
         wanted.setdefault(key, []).append(subscription.user_id)
     candidates = [

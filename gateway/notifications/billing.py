@@ -14,6 +14,7 @@ Payments made here but not applied in the CIS yet count as paid.
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -33,13 +34,15 @@ BATCH = 500  # accounts read from the CIS at a time
 
 async def detect_billing(services: Services, now: datetime) -> int:
     """Logs the billing news of the co-op's local day at ``now``; how many were new."""
-    wanted = await subscriptions(services.db, services.cooperative.id, BILLING_KINDS)
-    numbers = sorted({subscription.account_number for subscription in wanted})
+    by_account: dict[str, list[Subscription]] = defaultdict(list)
+    for subscription in await subscriptions(services.db, services.cooperative.id, BILLING_KINDS):
+        by_account[subscription.account_number].append(subscription)
+    numbers = sorted(by_account)
     recorded = 0
     for start in range(0, len(numbers), BATCH):
-        batch = set(numbers[start : start + BATCH])
-        chosen = [subscription for subscription in wanted if subscription.account_number in batch]
-        recorded += await _batch(services, sorted(batch), chosen, now)
+        batch = numbers[start : start + BATCH]
+        chosen = [subscription for number in batch for subscription in by_account[number]]
+        recorded += await _batch(services, batch, chosen, now)
     return recorded
 
 

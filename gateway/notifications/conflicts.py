@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Insert
+from sqlalchemy import ColumnElement, Insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,9 +25,14 @@ def insert_new(session: AsyncSession, model: type[Base], keys: Sequence[str]) ->
 
 
 def insert_or_update(
-    session: AsyncSession, model: type[Base], keys: Sequence[str], changes: Mapping[str, Any]
+    session: AsyncSession,
+    model: type[Base],
+    keys: Sequence[str],
+    changes: Mapping[str, Any],
+    where: ColumnElement[bool] | None = None,
 ) -> Insert:
-    """An INSERT that, for a row whose ``keys`` exist already, sets ``changes`` instead."""
+    """An INSERT that, for a row whose ``keys`` exist already, sets ``changes`` instead (if
+    that row matches ``where``)."""
     return _insert(session, model).on_conflict_do_update(
-        index_elements=list(keys), set_=dict(changes)
+        index_elements=list(keys), set_=dict(changes), where=where
     )

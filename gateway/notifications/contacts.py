@@ -1,19 +1,17 @@
 """A member's contacts: e-mail addresses and phones (their carrier's e-mail-to-SMS gateway
 address) that news may go to, for all their accounts or one.
 
-A contact receives nothing until the member enters the six-digit code sent to it (15
-minutes, five tries), so nobody can have news sent to someone else's phone. The login's
-own e-mail address needs no contact: it was proven at sign-up. An address verified once is
-verified for the member's other accounts too.
+A contact receives nothing until the member enters the six-digit code sent to it
+(``codes``: 15 minutes, five tries, and daily limits per address and member that removing
+and adding a contact again does not reset), so nobody can have news sent to someone else's
+phone. The login's own e-mail address needs no contact: it was proven at sign-up. An
+address verified once is verified for the member's other accounts too.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,16 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.auth.email_change import InvalidEmail, checked_email
 from gateway.auth.sessions import Principal
 from gateway.context import Services
+from gateway.notifications.codes import CODE_LIFETIME, issue_code, matching_code, spend_code
 from gateway.notifications.errors import NotificationRefused
 from gateway.notifications.kinds import NotificationChannel
 from gateway.notifications.sms import SmsSender
 from gateway.store.notifications import ALL_ACCOUNTS, NotificationContact
+from resolvers.access import own_account
 
 MAX_CONTACTS = 10
-CODE_LIFETIME = timedelta(minutes=15)
-CODE_EVERY = timedelta(minutes=1)  # a new code at most this often, so phones are not flooded
-MAX_CODE_ATTEMPTS = 5
-_CODE_DIGITS = 6
 SMS_ADDRESS_HINT = "an SMS contact is the phone's e-mail-to-SMS address, e.g. 5551234567@vtext.com"
 WRONG_CODE = "the code is wrong or expired: add the contact again for a new one"
 
@@ -48,18 +44,6 @@ def checked_address(channel: NotificationChannel, text: str) -> str:
     return address
 
 
-def _code_hash(address: str, code: str) -> str:
-    return hashlib.sha256(f"{address}\n{code}".encode()).hexdigest()
-
-
-def _scope(principal: Principal, account_number: str | None) -> str:
-    if account_number is None:
-        return ALL_ACCOUNTS
-    if account_number not in principal.account_numbers:
-        raise NotificationRefused(f"no account {account_number}")
-    return account_number
-
-
 async def add_contact(
     services: Services,
     sms: SmsSender,
@@ -69,22 +53,24 @@ async def add_contact(
     account_number: str | None,
     now: datetime,
 ) -> NotificationContact:
-    """Adds a contact (or asks again for one not verified yet) and sends it a code, unless
-    the member verified the address before."""
+    """Adds a contact (or asks again for one not verified yet) and sends its address a
+    code, unless the member verified the address before or a code just went to it.
+    NOT_FOUND for an account not the member's; `NotificationRefused` for a wrong address,
+    too many contacts, or a code asked again too soon or too often."""
     address = checked_address(channel, address)
-    scope = _scope(principal, account_number)
+    scope = ALL_ACCOUNTS if account_number is None else own_account(principal, account_number)
     same_address = (
         NotificationContact.user_id == principal.user_id,
         NotificationContact.channel == channel,
         NotificationContact.address == address,
     )
-    code = f"{secrets.randbelow(10**_CODE_DIGITS):0{_CODE_DIGITS}d}"
     async with services.db.begin() as session:
         contact = await session.scalar(
             select(NotificationContact).where(
                 *same_address, NotificationContact.account_number == scope
             )
         )
+        asked_again = contact is not None
         if contact is None:
             count = await session.scalar(
                 select(func.count(NotificationContact.id)).where(
@@ -100,7 +86,6 @@ async def add_contact(
                 address=address,
                 account_number=scope,
                 created_at=now,
-                code_attempts=0,
             )
             session.add(contact)
         if contact.verified_at is not None:
@@ -113,13 +98,13 @@ async def add_contact(
         if proven is not None:
             contact.verified_at = now
             return contact
-        expires = contact.code_expires_at
-        if expires is not None and expires - CODE_LIFETIME > now - CODE_EVERY:
+        today = services.cooperative.local_date(now)
+        key = (principal.user_id, channel, address)
+        code = await issue_code(session, principal.cooperative_id, key, now, today)
+        if code is None and asked_again:
             raise NotificationRefused("a code was sent less than a minute ago: wait for it")
-        contact.code_hash = _code_hash(address, code)
-        contact.code_expires_at = now + CODE_LIFETIME
-        contact.code_attempts = 0
-    _send_code(services, sms, contact, code)
+    if code is not None:  # none: the code on its way verifies this contact too
+        _send_code(services, sms, contact, code)
     return contact
 
 
@@ -131,34 +116,24 @@ def _send_code(services: Services, sms: SmsSender, contact: NotificationContact,
         values = {"cooperative": cooperative, "code": code, "minutes": minutes}
         services.outbox.post("notification-code", contact.address, values)
         return
-
-    async def text() -> None:
-        message = f"{cooperative}: your notification code is {code} (valid {minutes} minutes)."
-        await sms.send(contact.address, message)
-
-    services.outbox.post_after(text())
+    text = f"{cooperative}: your notification code is {code} (valid {minutes} minutes)."
+    services.outbox.post_sending(sms.send(contact.address, text), "notification code text")
 
 
 async def verify_contact(
     services: Services, principal: Principal, contact_id: int, code: str, now: datetime
 ) -> NotificationContact:
-    """Verifies the contact with the code sent to it; `NotificationRefused` otherwise."""
-    async with services.db.begin() as session:
+    """Verifies the contact (and the member's other contacts of its address) with the code
+    sent to it; `NotificationRefused` otherwise."""
+    async with services.db() as session:
         contact = await _own(session, principal, contact_id)
-        if contact.verified_at is not None:
-            return contact
-        tries = await session.scalar(
-            update(NotificationContact)
-            .where(
-                NotificationContact.id == contact.id,
-                NotificationContact.code_attempts < MAX_CODE_ATTEMPTS,
-                NotificationContact.code_expires_at > now,
-            )
-            .values(code_attempts=NotificationContact.code_attempts + 1)
-            .returning(NotificationContact.id)
-        )
-        given = _code_hash(contact.address, code.strip())
-        if tries is None or not hmac.compare_digest(given, contact.code_hash or ""):
+    if contact.verified_at is not None:
+        return contact
+    key = (principal.user_id, contact.channel, contact.address)
+    today = services.cooperative.local_date(now)
+    live = await matching_code(services, key, code, now, today)
+    async with services.db.begin() as session:
+        if live is None or not await spend_code(session, key, live):
             refused = True
         else:
             refused = False
@@ -170,9 +145,9 @@ async def verify_contact(
                     NotificationContact.channel == contact.channel,
                     NotificationContact.address == contact.address,
                 )
-                .values(verified_at=now, code_hash=None, code_expires_at=None)
+                .values(verified_at=now)
             )
-    if refused:  # after the commit: the wrong try stays counted
+    if refused:
         raise NotificationRefused(WRONG_CODE)
     async with services.db() as session:
         return await _own(session, principal, contact_id)

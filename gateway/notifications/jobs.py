@@ -1,14 +1,16 @@
 """The detection jobs' schedule, shared by every worker through one row per co-op and family.
 
-A scheduled family (billing, usage: CIS reads of every subscribed account) runs only in the
-worker that claims its row: no other worker holds it (a lease) and its last run is at least
-the family's interval old. So the CIS is read once per interval however many workers run;
-were two ever to run it at once, the log's unique key would still record each piece of
-news once. The outage family's row keeps the feed sequence it has read up to (``cursor``).
+A family's job runs only in the worker that claims its row: no other worker holds it (a
+lease, under the claiming worker's token) and its last run is at least the family's
+interval old. So the CIS is read once per interval however many workers run; were two ever
+to run it at once (a lease that ran out), the log's unique key would still record each
+piece of news once, and only the lease's holder marks the run. The outage family's row
+keeps the feed sequence it has read up to (``cursor``), which only ever moves forward.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -18,18 +20,21 @@ from gateway.context import Services
 from gateway.notifications.conflicts import insert_new, insert_or_update
 from gateway.store.notifications import NotificationJob
 
-LEASE = timedelta(minutes=5)  # a job runs well within this; a dead worker's lapses after it
 _KEY = ("cooperative_id", "family")
 
 
-async def claim_job(services: Services, family: str, every: timedelta, now: datetime) -> bool:
-    """Whether this worker runs ``family``'s job now (it is due and nobody else runs it)."""
+async def claim_job(
+    services: Services, family: str, every: timedelta, lease: timedelta, now: datetime
+) -> str | None:
+    """The lease's token when this worker runs ``family``'s job now (it is due and nobody
+    else runs it), for `finish_job`; None otherwise."""
     job = NotificationJob
     cooperative_id = services.cooperative.id
     async with services.db() as session:  # a read first: most rounds find nothing due
         found = await session.get(job, (cooperative_id, family))
     if found is not None and not _due(found, every, now):
-        return False
+        return None
+    token = uuid.uuid4().hex
     async with services.db.begin() as session:
         await session.execute(
             insert_new(session, job, _KEY).values(cooperative_id=cooperative_id, family=family)
@@ -42,10 +47,10 @@ async def claim_job(services: Services, family: str, every: timedelta, now: date
                 or_(job.leased_until.is_(None), job.leased_until <= now),
                 or_(job.last_run_at.is_(None), job.last_run_at <= now - every),
             )
-            .values(leased_until=now + LEASE)
+            .values(leased_until=now + lease, lease_token=token)
             .returning(job.family)
         )
-    return claimed is not None
+    return None if claimed is None else token
 
 
 def _due(job: NotificationJob, every: timedelta, now: datetime) -> bool:
@@ -53,17 +58,21 @@ def _due(job: NotificationJob, every: timedelta, now: datetime) -> bool:
     return free and (job.last_run_at is None or job.last_run_at <= now - every)
 
 
-async def finish_job(services: Services, family: str, now: datetime, *, ran: bool) -> None:
-    """Releases the job; ``ran`` False (it failed) leaves it due for the next round."""
-    values: dict[str, object] = {"leased_until": None}
+async def finish_job(
+    services: Services, family: str, token: str, started: datetime, *, ran: bool
+) -> None:
+    """Releases the job if this worker still holds it; ``ran`` (the run that began at
+    ``started``) False, it failed: due again at the next round."""
+    values: dict[str, object] = {"leased_until": None, "lease_token": None}
     if ran:
-        values["last_run_at"] = now
+        values["last_run_at"] = started
     async with services.db.begin() as session:
         await session.execute(
             update(NotificationJob)
             .where(
                 NotificationJob.cooperative_id == services.cooperative.id,
                 NotificationJob.family == family,
+                NotificationJob.lease_token == token,
             )
             .values(**values)
         )
@@ -82,9 +91,13 @@ async def read_cursor(services: Services, family: str) -> int | None:
 
 
 async def move_cursor(session: AsyncSession, cooperative_id: str, family: str, to: int) -> None:
-    """Sets the cursor in the caller's transaction: with the news read up to it, or not at all."""
+    """Moves the cursor forward to ``to``, in the caller's transaction: with the news read up
+    to it, or not at all. A worker that read less of the feed than another (a slow one)
+    leaves the other's cursor be."""
+    job = NotificationJob
+    behind = or_(job.cursor.is_(None), job.cursor < to)
     await session.execute(
-        insert_or_update(session, NotificationJob, _KEY, {"cursor": to}).values(
+        insert_or_update(session, job, _KEY, {"cursor": to}, where=behind).values(
             cooperative_id=cooperative_id, family=family, cursor=to
         )
     )

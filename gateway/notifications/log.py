@@ -3,15 +3,19 @@ occasion, written before anything is sent.
 
 Detection jobs `record` news with INSERT … ON CONFLICT DO NOTHING, so a second worker, a
 round run again or a restart finds the row there and adds nothing. Delivery `claim`s
-pending rows with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), sends them, and marks
-them SENT; a worker that dies before the mark leaves a lease that runs out, and the rows are
-sent by the next round that claims them (at least once; twice only if the crash fell
-between the mail server's acceptance and the mark).
+pending rows: it leases them under a token of its own (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, and a conditional UPDATE on both databases), renews the lease while its sending
+takes long (`Lease.held`), and marks them SENT; every mark is conditional on the token, so
+a worker whose lease ran out and was taken over changes nothing. A worker that dies leaves
+a lease that runs out, and the rows are sent by the next round that claims them (at least
+once; twice only if the crash fell between the mail server's acceptance and the record of
+it, ``deliveries``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,18 +25,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.context import Services
 from gateway.notifications.conflicts import insert_new
 from gateway.notifications.kinds import NotificationKind
+from gateway.payments.steps import retry_delay
 from gateway.store.notifications import LogState, NotificationLog
 
-# Long enough for a batch of members' messages through a slow mail server (30 s a try).
+# Many messages through a slow mail server (30 s a try at worst) before a renewal is due.
 LEASE = timedelta(minutes=10)
 USERS_PER_CLAIM = 10
-MAX_ATTEMPTS = 8  # about four hours of retries, then FAILED
-_FIRST_RETRY = timedelta(minutes=1)
-_LAST_RETRY = timedelta(hours=1)
+# With the payments' backoff (10 s, 20 s… then 15 minutes apart): about two hours of
+# retries, then FAILED.
+MAX_ATTEMPTS = 14
 _ERROR_LENGTH = 200  # the column's
 _KEY = ("user_id", "account_number", "kind", "occasion")
 
 Key = tuple[int, str, NotificationKind, str]
+Clock = Callable[[], datetime]  # read afresh for every lease: rounds can take long
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,19 +139,56 @@ def _due(
     ]
 
 
+@dataclass(slots=True)
+class Lease:
+    """A claim's hold on its rows, under a token no other worker has."""
+
+    services: Services
+    clock: Clock
+    token: str
+    until: datetime
+    ids: set[int]  # the rows held, as of the last renewal
+
+    async def held(self, ids: Collection[int]) -> bool:
+        """Whether this worker still holds the rows ``ids``, to send them now; renews the
+        lease first once half of it is gone."""
+        now = self.clock()
+        if now >= self.until - LEASE / 2:
+            await self._renew(now)
+        return set(ids) <= self.ids
+
+    async def _renew(self, now: datetime) -> None:
+        async with self.services.db.begin() as session:
+            self.ids = set(
+                await session.scalars(
+                    update(NotificationLog)
+                    .where(
+                        NotificationLog.lease_token == self.token,
+                        NotificationLog.state == LogState.PENDING,
+                    )
+                    .values(leased_until=now + LEASE)
+                    .returning(NotificationLog.id)
+                )
+            )
+        self.until = now + LEASE
+
+
 @dataclass(frozen=True, slots=True)
 class Claimed:
     rows: list[NotificationLog]  # leased to this worker; empty if others hold them all
     last_user: int  # the next claim continues after this member
+    lease: Lease
 
 
 async def claim(
-    services: Services, now: datetime, kinds: Sequence[NotificationKind], after_user: int
+    services: Services, clock: Clock, kinds: Sequence[NotificationKind], after_user: int
 ) -> Claimed | None:
     """Leases the pending rows of ``kinds`` due now of the next few members (ids above
     ``after_user``), all of each member's rows together so a digest holds them all; None
     when no member is left."""
+    now = clock()
     due = _due(services.cooperative.id, kinds, now)
+    token = uuid.uuid4().hex
     async with services.db.begin() as session:
         users = list(
             await session.scalars(
@@ -158,46 +201,70 @@ async def claim(
         )
         if not users:
             return None
-        rows = list(
+        free = list(
             await session.scalars(
-                select(NotificationLog)
+                select(NotificationLog.id)
                 .where(*due, NotificationLog.user_id.in_(users))
-                .order_by(NotificationLog.user_id, NotificationLog.id)
                 .with_for_update(skip_locked=True)
             )
         )
-        for row in rows:
-            row.leased_until = now + LEASE
-    return Claimed(rows, max(users))
+        if free:  # taken only if still due: on SQLite, without row locks, too
+            await session.execute(
+                update(NotificationLog)
+                .where(NotificationLog.id.in_(free), *due)
+                .values(leased_until=now + LEASE, lease_token=token)
+            )
+        rows = list(
+            await session.scalars(
+                select(NotificationLog)
+                .where(NotificationLog.lease_token == token)
+                .order_by(NotificationLog.user_id, NotificationLog.id)
+            )
+        )
+    lease = Lease(services, clock, token, now + LEASE, {row.id for row in rows})
+    return Claimed(rows, max(users), lease)
 
 
-async def finish(services: Services, state: LogState, ids: Sequence[int], now: datetime) -> None:
-    """Marks the rows SENT or SKIPPED."""
+async def finish(
+    services: Services,
+    lease: Lease,
+    state: LogState,
+    ids: Collection[int],
+    now: datetime,
+    error: str | None = None,
+) -> None:
+    """Marks the rows SENT, SKIPPED or FAILED, if this worker still holds them."""
     if not ids:
         return
     async with services.db.begin() as session:
         await session.execute(
             update(NotificationLog)
-            .where(NotificationLog.id.in_(ids))
-            .values(state=state, sent_at=now, leased_until=None, last_error=None)
+            .where(NotificationLog.id.in_(ids), NotificationLog.lease_token == lease.token)
+            .values(state=state, sent_at=now, leased_until=None, lease_token=None, last_error=error)
         )
 
 
 async def retry_later(
-    services: Services, rows: Sequence[NotificationLog], error: str, now: datetime
+    services: Services,
+    lease: Lease,
+    rows: Iterable[NotificationLog],
+    error: str,
+    now: datetime,
 ) -> None:
-    """Puts the rows back for a later round, with backoff; FAILED after ``MAX_ATTEMPTS``."""
+    """Puts the rows this worker still holds back for a later round, with backoff; FAILED
+    after ``MAX_ATTEMPTS``. ``error`` names no address."""
     async with services.db.begin() as session:
         for row in rows:
             attempts = row.attempts + 1
             await session.execute(
                 update(NotificationLog)
-                .where(NotificationLog.id == row.id)
+                .where(NotificationLog.id == row.id, NotificationLog.lease_token == lease.token)
                 .values(
                     attempts=attempts,
                     state=LogState.FAILED if attempts >= MAX_ATTEMPTS else LogState.PENDING,
-                    next_attempt_at=now + min(_FIRST_RETRY * 2 ** (attempts - 1), _LAST_RETRY),
+                    next_attempt_at=now + retry_delay(attempts),
                     leased_until=None,
+                    lease_token=None,
                     last_error=error[:_ERROR_LENGTH],
                 )
             )

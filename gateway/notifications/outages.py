@@ -1,14 +1,19 @@
 """Outage news from the CIS's outage change feed: an outage affecting the member's service
 reported, its estimated restoration time (ETR) changed, power restored.
 
-The job asks the feed for the changes after the sequence it read up to (kept in the
-database, ``jobs.move_cursor``), and records the news and the new sequence in one
-transaction: a restart neither sends anything again (the log has it) nor misses a change
-(the cursor moved only with the news). The first run only notes where the feed is: outages
-already under way are not news to the members who live through them.
+The job (one worker at a time, ``rounds``) asks the feed for the changes after the sequence
+it read up to (kept in the database, ``jobs.move_cursor``), and records the news and the new
+sequence in one transaction: a restart neither sends anything again (the log has it) nor
+misses a change (the cursor moved only with the news). Most calls find nothing changed and
+end there, before any read of the gateway's tables.
+
+The first run only notes where the feed is: an outage already under way then is not news
+by itself. Once it changes (a new ETR, say), its members are told of it, with the new ETR,
+as of any outage they have not been told of.
 
 When something changed, the subscribed accounts' service locations and their outage status
-are read in two batch calls to see which outage each location is in. An ETR told with the
+are read in two batch calls to see which open outage each location is in (a restored
+outage has nobody in it, whatever a location's status still names). An ETR told with the
 outage itself is logged SKIPPED under its ETR_CHANGED key, so only a later change is news.
 A location that was told of an outage and is no longer in it (the outage restored, or the
 location restored before the rest) is told power is back.
@@ -40,23 +45,17 @@ Affected = dict[tuple[int, str], str]
 
 
 async def detect_outages(services: Services, now: datetime) -> int:
-    """Logs the news of the feed's changes since the last run; how many were new. Without
-    a subscribed member the CIS is not asked (the cursor waits: an old one is harmless)."""
+    """Logs the news of the feed's changes since the last run; how many were new."""
     cooperative_id = services.cooperative.id
-    members: dict[str, set[int]] = defaultdict(set)
-    for subscription in await subscriptions(services.db, cooperative_id, OUTAGE_KINDS):
-        members[subscription.account_number].add(subscription.user_id)
-    if not members:
-        return 0
     cursor = await read_cursor(services, FAMILY)
     feed = await services.adapter.get_active_outages(cursor or 0)
     if feed.latest_sequence == cursor:
         return 0  # nothing changed: no write either
+    members = await _subscribed(services) if cursor is not None and feed.events else {}
+    affected = await _affected_now(services, members, feed.events) if members else {}
     recorded = 0
-    changed = cursor is not None and bool(feed.events)
-    affected = await _affected_now(services, members, feed.events) if changed else {}
     async with services.db.begin() as session:
-        if changed:
+        if members:
             told = await _told_of(session, cooperative_id, feed.events)
             for event in feed.events:
                 recorded += await _record_event(
@@ -66,11 +65,20 @@ async def detect_outages(services: Services, now: datetime) -> int:
     return recorded
 
 
+async def _subscribed(services: Services) -> dict[str, set[int]]:
+    """Per account: the members who asked for outage news of it."""
+    members: dict[str, set[int]] = defaultdict(set)
+    for subscription in await subscriptions(services.db, services.cooperative.id, OUTAGE_KINDS):
+        members[subscription.account_number].add(subscription.user_id)
+    return members
+
+
 async def _affected_now(
     services: Services, members: dict[str, set[int]], events: Sequence[OutageEvent]
 ) -> dict[str, Affected]:
     """Per open outage of ``events``: the subscribed members' accounts now in it."""
-    if not any(event.status in _OPEN for event in events):
+    open_now = {event.outage_event_id for event in events if event.status in _OPEN}
+    if not open_now:
         return {}
     adapter = services.adapter
     locations = await adapter.get_service_locations(sorted(members))
@@ -80,12 +88,13 @@ async def _affected_now(
     statuses = await adapter.get_outage_status(sorted(by_id))
     affected: dict[str, Affected] = defaultdict(dict)
     for location_id, status in statuses.items():
-        if status.outage_event_id is None:
-            continue
+        event_id = status.outage_event_id
+        if event_id is None or event_id not in open_now:
+            continue  # in no outage, or in one restored (or unchanged) since
         location = by_id[location_id]
         for user_id in members[location.account_number]:
             key = (user_id, location.account_number)
-            affected[status.outage_event_id][key] = address_text(location.service_address)
+            affected[event_id][key] = address_text(location.service_address)
     return affected
 
 

@@ -1,13 +1,21 @@
-"""Payment news, from the gateway's own payments: received (applied in the CIS) or not made
-(declined by the card or bank, or never charged), told to every member of each account paid.
+"""Payment news, from the gateway's own payments, told to every member of each account paid:
 
-The member who paid already got the receipt by e-mail, so their login address is not sent
-the same news again (``already_told``); their SMS contacts and the account's other members
-are. Each payment is news once per account (its confirmation number is the occasion).
+- PAYMENT_RECEIVED for each allocation applied in the CIS: a payment POSTED, and the
+  applied part of one the CIS refused in part (NEEDS_ATTENTION, and SETTLED after it);
+- PAYMENT_DECLINED for a payment not made: declined by the card or bank, never charged
+  (FAILED), or refused by the CIS and its charge refunded (REFUNDED).
+
+The refused part of a payment the CIS refused in part is no news here: the co-op's staff
+settle it (apply it by hand or refund it) and tell the payer, who was e-mailed already.
+The payer's receipt, refund or needs-attention e-mail told them already, so their login
+address is not sent the same news again (``already_told``); their SMS contacts and the
+account's other members are. Each payment is news once per account (its confirmation
+number is the occasion).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -22,13 +30,49 @@ from gateway.notifications.wording import money_text
 from gateway.store.payments import Payment, PaymentAllocation, PaymentState
 
 LOOKBACK = timedelta(days=2)  # payments that ended this recently are news
+_RECEIVED, _DECLINED = NotificationKind.PAYMENT_RECEIVED, NotificationKind.PAYMENT_DECLINED
 _ENDED = {
-    PaymentState.POSTED: NotificationKind.PAYMENT_RECEIVED,
-    PaymentState.DECLINED: NotificationKind.PAYMENT_DECLINED,
-    PaymentState.FAILED: NotificationKind.PAYMENT_DECLINED,
+    PaymentState.POSTED: _RECEIVED,
+    PaymentState.NEEDS_ATTENTION: _RECEIVED,  # for the allocations applied
+    PaymentState.SETTLED: _RECEIVED,  # likewise, if it was settled before this job saw it
+    PaymentState.DECLINED: _DECLINED,
+    PaymentState.FAILED: _DECLINED,
+    PaymentState.REFUNDED: _DECLINED,
 }
-_FAILED = "the payment processor could not be reached, and nothing was charged"
-_DECLINED = "the card or bank declined it"
+# The payer had an e-mail of these from the payment flow: a receipt, a refund, or staff's.
+_EMAILED = {
+    PaymentState.POSTED,
+    PaymentState.NEEDS_ATTENTION,
+    PaymentState.SETTLED,
+    PaymentState.REFUNDED,
+}
+_REASONS = {
+    PaymentState.DECLINED: "the card or bank declined it",
+    PaymentState.FAILED: "the payment processor could not be reached, and nothing was charged",
+    PaymentState.REFUNDED: "the co-op could not apply it to the account, and it was refunded",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Told:
+    """A member of an account a payment was for, and what they are told of it."""
+
+    payment: Payment
+    allocation: PaymentAllocation
+    kind: NotificationKind
+    user_id: int
+
+    @property
+    def key(self) -> Key:
+        number = self.allocation.account_number
+        return (self.user_id, number, self.kind, self.payment.reference)
+
+
+def news_kind(payment: Payment, allocation: PaymentAllocation) -> NotificationKind | None:
+    """What the allocation's account is told of the payment; None: nothing."""
+    if payment.state in (PaymentState.NEEDS_ATTENTION, PaymentState.SETTLED):
+        return _RECEIVED if allocation.posted_at is not None else None
+    return _ENDED.get(payment.state)
 
 
 async def detect_payments(services: Services, now: datetime) -> int:
@@ -47,44 +91,50 @@ async def detect_payments(services: Services, now: datetime) -> int:
                 .order_by(Payment.id)
             )
         )
-    if not ended:
+    ended_for = [
+        (payment, allocation, kind)
+        for payment in ended
+        for allocation in payment.allocations
+        if (kind := news_kind(payment, allocation)) is not None
+    ]
+    if not ended_for:
         return 0
+    accounts = {allocation.account_number for _, allocation, _ in ended_for}
     wanted: dict[tuple[str, NotificationKind], list[int]] = {}
-    for subscription in await subscriptions(services.db, cooperative_id, PAYMENT_KINDS):
+    for subscription in await subscriptions(services.db, cooperative_id, PAYMENT_KINDS, accounts):
         key = (subscription.account_number, subscription.kind)
         wanted.setdefault(key, []).append(subscription.user_id)
     candidates = [
-        (payment, allocation, user_id)
-        for payment in ended
-        for allocation in payment.allocations
-        for user_id in wanted.get((allocation.account_number, _ENDED[payment.state]), ())
+        _Told(payment, allocation, kind, user_id)
+        for payment, allocation, kind in ended_for
+        for user_id in wanted.get((allocation.account_number, kind), ())
     ]
-    known = await logged(services, (_key(*candidate) for candidate in candidates))
-    fresh = [candidate for candidate in candidates if _key(*candidate) not in known]
+    known = await logged(services, (candidate.key for candidate in candidates))
+    fresh = [candidate for candidate in candidates if candidate.key not in known]
     if not fresh:
         return 0
+    return await record_news(services, await _news(services, fresh), now)
+
+
+async def _news(services: Services, fresh: list[_Told]) -> list[News]:
     async with services.db() as session:
-        payers = await login_emails(session, {payment.user_id for payment, _, _ in fresh})
+        payers = await login_emails(session, {item.payment.user_id for item in fresh})
     addresses = await service_addresses(
-        services, sorted({allocation.account_number for _, allocation, _ in fresh})
+        services, sorted({item.allocation.account_number for item in fresh})
     )
     news = []
-    for payment, allocation, user_id in fresh:
-        kind = _ENDED[payment.state]
-        reason = _FAILED if payment.state is PaymentState.FAILED else _DECLINED
-        number = allocation.account_number
+    for item in fresh:
+        payment, number = item.payment, item.allocation.account_number
+        reason = payment.decline_message or _REASONS.get(payment.state, "")
         facts = {
             "account": number,
             "address": addresses[number],
-            "amount": money_text(allocation.amount),
+            "amount": money_text(item.allocation.amount),
             "reference": payment.reference,
-            "reason": (payment.decline_message or reason).rstrip("."),
+            "reason": reason.rstrip("."),
         }
-        # The payer's receipt told them of a payment received.
-        told = payers.get(payment.user_id) if kind is NotificationKind.PAYMENT_RECEIVED else None
-        news.append(News(user_id, number, kind, payment.reference, facts, already_told=told))
-    return await record_news(services, news, now)
-
-
-def _key(payment: Payment, allocation: PaymentAllocation, user_id: int) -> Key:
-    return (user_id, allocation.account_number, _ENDED[payment.state], payment.reference)
+        told = payers.get(payment.user_id) if payment.state in _EMAILED else None
+        news.append(
+            News(item.user_id, number, item.kind, payment.reference, facts, already_told=told)
+        )
+    return news

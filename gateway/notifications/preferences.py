@@ -8,7 +8,7 @@ delivery asks again (`choices_of`) when the news goes out, so a change is heard 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -26,6 +26,7 @@ from gateway.store.notifications import (
     NotificationPreference,
     NotificationSettings,
 )
+from resolvers.access import own_account
 
 _CENT = Decimal("0.01")
 _WATT_HOUR = Decimal("0.001")
@@ -70,30 +71,33 @@ class Subscription:
 
 
 async def subscriptions(
-    db: async_sessionmaker[AsyncSession], cooperative_id: str, kinds: Sequence[NotificationKind]
+    db: async_sessionmaker[AsyncSession],
+    cooperative_id: str,
+    kinds: Sequence[NotificationKind],
+    accounts: Collection[str] | None = None,
 ) -> list[Subscription]:
-    """Every member's wish for ``kinds`` on each of their linked accounts."""
+    """Every member's wish for ``kinds`` on each of their linked accounts (of ``accounts``
+    only, when given: a job with a few accounts at hand reads no more)."""
+    chosen = select(NotificationPreference).where(
+        NotificationPreference.cooperative_id == cooperative_id,
+        NotificationPreference.kind.in_(kinds),
+    )
+    linked = select(UserAccount.user_id, UserAccount.account_number).where(
+        UserAccount.user_id.in_(chosen.with_only_columns(NotificationPreference.user_id))
+    )
+    if accounts is not None:
+        if not accounts:
+            return []
+        numbers = UserAccount.account_number.in_(set(accounts))
+        linked = linked.where(numbers)
+        chosen = chosen.where(
+            NotificationPreference.user_id.in_(select(UserAccount.user_id).where(numbers))
+        )
     async with db() as session:
-        rows = list(
-            await session.scalars(
-                select(NotificationPreference).where(
-                    NotificationPreference.cooperative_id == cooperative_id,
-                    NotificationPreference.kind.in_(kinds),
-                )
-            )
-        )
-        choosers = select(NotificationPreference.user_id).where(
-            NotificationPreference.cooperative_id == cooperative_id,
-            NotificationPreference.kind.in_(kinds),
-        )
+        by_user = _by_user(await session.scalars(chosen))
         links = list(
-            await session.execute(
-                select(UserAccount.user_id, UserAccount.account_number)
-                .where(UserAccount.user_id.in_(choosers))
-                .order_by(UserAccount.user_id, UserAccount.account_number)
-            )
+            await session.execute(linked.order_by(UserAccount.user_id, UserAccount.account_number))
         )
-    by_user = _by_user(rows)
     found = []
     for user_id, account_number in links:
         for kind in kinds:
@@ -132,10 +136,10 @@ class PreferenceChange:
 
 
 def _checked(principal: Principal, change: PreferenceChange) -> str:
-    """The row's account ("*" for all); `NotificationRefused` for anything wrong."""
+    """The row's account ("*" for all); NOT_FOUND for an account not the member's,
+    `NotificationRefused` for anything else wrong."""
     number = change.account_number
-    if number is not None and number not in principal.account_numbers:
-        raise NotificationRefused(f"no account {number}")
+    scope = ALL_ACCOUNTS if number is None else own_account(principal, number)
     if change.days_before is not None:
         if change.kind is not NotificationKind.DUE_SOON:
             raise NotificationRefused("daysBefore is for DUE_SOON only")
@@ -155,7 +159,7 @@ def _checked(principal: Principal, change: PreferenceChange) -> str:
             raise NotificationRefused(f"{name} must be above zero")
         if value is not None and value != value.quantize(step):
             raise NotificationRefused(f"{name} has too many decimals")
-    return ALL_ACCOUNTS if number is None else number
+    return scope
 
 
 async def set_preference(
@@ -164,8 +168,8 @@ async def set_preference(
     change: PreferenceChange,
     now: datetime,
 ) -> NotificationPreference:
-    """Sets the member's wish for one kind on one account (or all); `NotificationRefused`
-    for another member's account or parameters that do not fit the kind."""
+    """Sets the member's wish for one kind on one account (or all); NOT_FOUND for another
+    member's account, `NotificationRefused` for parameters that do not fit the kind."""
     account_number = _checked(principal, change)
     values = {
         "email": change.email,

@@ -1,5 +1,9 @@
 """One notification round of the worker for one co-op: the detection jobs that are due, then
-delivery of whatever may go out now."""
+delivery of whatever may go out now.
+
+Every family's job is claimed (``jobs.claim_job``), so it runs in one worker at a time, at
+most once per its interval across all workers, with the clock read when it is claimed.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from gateway.notifications.autopay import detect_autopay
 from gateway.notifications.billing import detect_billing
 from gateway.notifications.delivery import deliver
 from gateway.notifications.jobs import claim_job, finish_job
+from gateway.notifications.log import Clock
 from gateway.notifications.outages import FAMILY as OUTAGES
 from gateway.notifications.outages import detect_outages
 from gateway.notifications.payments import detect_payments
@@ -25,43 +30,41 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class Family:
     name: str
-    # How often its job runs, across all workers (a claimed schedule); None: every round in
-    # every worker, as it is cheap, and the log's unique key keeps each piece of news once.
-    every: timedelta | None
+    every: timedelta  # how often its job runs, across all workers
+    lease: timedelta  # a run takes well within this; a dead worker's lapses after it
     detect: Callable[[Services, datetime], Awaitable[int]]
 
 
 FAMILIES = (
     # Balances and bills change a few times a day; usage once a day.
-    Family("billing", timedelta(minutes=30), detect_billing),
-    Family("usage", timedelta(minutes=30), detect_usage),
-    # A query of the gateway's tables; the CIS only for news not logged yet.
-    Family("payments", None, detect_payments),
-    Family("autopay", None, detect_autopay),
-    # One feed call, which mostly answers "nothing changed": outage news is urgent.
-    Family(OUTAGES, None, detect_outages),
+    Family("billing", timedelta(minutes=30), timedelta(minutes=15), detect_billing),
+    Family("usage", timedelta(minutes=30), timedelta(minutes=15), detect_usage),
+    # The gateway's own tables; the CIS only for news not logged yet.
+    Family("payments", timedelta(minutes=1), timedelta(minutes=5), detect_payments),
+    # As often as the worker's autopay round drafts.
+    Family("autopay", timedelta(minutes=10), timedelta(minutes=5), detect_autopay),
+    # One feed call, which mostly answers "nothing changed": outage news is urgent, and a
+    # worker that dies while reading the feed holds it up for a minute at most.
+    Family(OUTAGES, timedelta(seconds=1), timedelta(minutes=1), detect_outages),
 )
 
 
-async def notification_round(services: Services, sms: SmsSender, now: datetime) -> int:
+async def notification_round(services: Services, sms: SmsSender, clock: Clock) -> int:
     """Runs the co-op's due detection jobs (one failing leaves the others be), then sends;
     how many messages went."""
     cooperative = services.cooperative.id
     for family in FAMILIES:
-        scheduled = family.every is not None
-        if family.every is not None and not await claim_job(
-            services, family.name, family.every, now
-        ):
+        started = clock()
+        token = await claim_job(services, family.name, family.every, family.lease, started)
+        if token is None:
             continue
-        ran = False
+        found: int | None = None
         try:
-            found = await family.detect(services, now)
-            ran = True
+            found = await family.detect(services, started)
         except Exception:  # the CIS, say: the next round tries again
             logger.exception("co-op %s: %s news not read", cooperative, family.name)
         finally:
-            if scheduled:
-                await finish_job(services, family.name, now, ran=ran)
-        if ran and found:
+            await finish_job(services, family.name, token, started, ran=found is not None)
+        if found:
             logger.info("co-op %s: %d %s news", cooperative, found, family.name)
-    return await deliver(services, sms, now)
+    return await deliver(services, sms, clock)

@@ -13,15 +13,22 @@ from typing import Protocol
 
 from gateway.context import Services
 from gateway.mail import Mailer, MailError
+from gateway.notifications.failures import Failure, described, mail_failure
 
 
 class SmsError(Exception):
-    """The text could not be handed over; the message says why (never its content)."""
+    """The text could not be handed over; the message says why (never its content nor the
+    address), ``failure`` whether the address or the provider is to blame."""
+
+    def __init__(self, message: str, failure: Failure = Failure.SERVER) -> None:
+        super().__init__(message)
+        self.failure = failure
 
 
 class SmsSender(Protocol):
     async def send(self, to: str, text: str) -> None:
-        """Sends ``text`` to the contact's SMS address; raises `SmsError` when it cannot."""
+        """Sends ``text`` to the contact's SMS address; raises `SmsError` when it cannot (a
+        number that can never take texts: with ``Failure.ADDRESS_REFUSED``)."""
 
 
 class EmailToSmsSender:
@@ -38,7 +45,7 @@ class EmailToSmsSender:
         try:
             await self.mailer.send(message)
         except MailError as error:
-            raise SmsError(str(error)) from None
+            raise SmsError(described(error), mail_failure(error)) from None
 
 
 def sms_sender(services: Services) -> SmsSender:

@@ -1,40 +1,59 @@
-"""Usage alerts: yesterday's kWh, or its estimated cost, above the member's threshold.
+"""Usage alerts: a day's kWh, or its estimated cost, above the member's threshold.
 
-Yesterday is the co-op's local day before ``now``. The job reads the subscribed accounts'
-service locations and rates, then the meters' daily usage of that day, in batch calls; an
-account whose day is not measured yet is looked at again on the next run. kWh is what the
-meters delivered; the cost is estimated as the usage pages price a whole day: net kWh
-(delivered minus received) at the rate's energy charge plus its fixed daily charge.
+Each run looks at the co-op's last ``LOOKBACK_DAYS`` local days before ``now``: meter data
+can come in a day or two late, and a day not measured yet is looked at again on the next
+run (each day is news once: it is the alert's occasion). The job reads the subscribed
+accounts' service locations and rates, then the meters' daily usage of those days, in
+batch calls. kWh is what the meters delivered; the cost is estimated as the usage pages
+estimate it (``resolvers.usage``): net kWh (delivered minus received) at the rate's energy
+charge, hour by hour at the time-of-use period's charge on a time-of-use rate (its hourly
+usage read alongside), plus the fixed daily charge.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, time, timedelta
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from adapters.records import IntervalLength
+from adapters.records import IntervalLength, RateSchedule, UsageInterval
 from gateway.context import Services
 from gateway.notifications.addresses import addresses_text
 from gateway.notifications.kinds import NotificationKind
 from gateway.notifications.log import News, record_news
 from gateway.notifications.preferences import Subscription, subscriptions
 from gateway.notifications.wording import day_text, money_text
+from resolvers.usage import energy_price
 
 BATCH = 500  # accounts at a time
+LOOKBACK_DAYS = 3
 _TENTH = Decimal("0.1")
 
 
+@dataclass(slots=True)
+class _Day:
+    """One account's local day, summed over its meters."""
+
+    delivered: Decimal = Decimal(0)
+    energy_cost: Decimal = Decimal(0)
+
+
 async def detect_usage(services: Services, now: datetime) -> int:
-    """Logs the alerts of the local day before ``now``; how many were new."""
-    wanted = await subscriptions(
+    """Logs the alerts of the last local days before ``now``; how many were new."""
+    by_account: dict[str, list[Subscription]] = defaultdict(list)
+    for subscription in await subscriptions(
         services.db, services.cooperative.id, (NotificationKind.USAGE_ALERT,)
-    )
-    numbers = sorted({subscription.account_number for subscription in wanted})
+    ):
+        by_account[subscription.account_number].append(subscription)
+    numbers = sorted(by_account)
     recorded = 0
     for start in range(0, len(numbers), BATCH):
         batch = numbers[start : start + BATCH]
-        chosen = [subscription for subscription in wanted if subscription.account_number in batch]
+        chosen = [subscription for number in batch for subscription in by_account[number]]
         recorded += await _batch(services, batch, chosen, now)
     return recorded
 
@@ -44,7 +63,7 @@ async def _batch(
 ) -> int:
     zone = services.cooperative.time_zone
     today = services.cooperative.local_date(now)
-    day = today - timedelta(days=1)
+    first = today - timedelta(days=LOOKBACK_DAYS)
     adapter = services.adapter
     locations, rates = await asyncio.gather(
         adapter.get_service_locations(numbers), adapter.get_rate_schedules(numbers)
@@ -55,44 +74,76 @@ async def _batch(
         for location in found
         for meter in location.meter_numbers
     }
-    usage = await adapter.get_usage(
-        sorted(account_of),
-        datetime.combine(day, time(), zone),
-        datetime.combine(today, time(), zone),
-        IntervalLength.DAILY,
-    )
-    delivered: dict[str, Decimal] = {}
-    received: dict[str, Decimal] = {}
-    for meter, intervals in usage.items():
-        number = account_of[meter]
-        for interval in intervals:
-            delivered[number] = delivered.get(number, Decimal(0)) + interval.kwh_delivered
-            received[number] = received.get(number, Decimal(0)) + interval.kwh_received
+    by_hour = [meter for meter, number in account_of.items() if _time_of_use(rates.get(number))]
+    start, end = datetime.combine(first, time(), zone), datetime.combine(today, time(), zone)
+    reads = [adapter.get_usage(sorted(account_of), start, end, IntervalLength.DAILY)]
+    if by_hour:
+        reads.append(adapter.get_usage(by_hour, start, end, IntervalLength.HOURLY))
+    daily, *hourly = await asyncio.gather(*reads)
+    days = _days(daily, hourly[0] if hourly else {}, account_of, rates, zone)
     news = []
     for subscription in wanted:
         number = subscription.account_number
-        if number not in delivered:
-            continue  # not measured yet
-        kwh = delivered[number]
         rate = rates.get(number)
-        cost = None
-        if rate is not None:
-            cost = (kwh - received[number]) * rate.energy_charge_per_kwh + rate.fixed_daily_charge
-        passed = _passed(subscription, kwh, cost)
-        if not passed:
-            continue
-        facts = {
-            "account": number,
-            "address": addresses_text(locations.get(number, ())),
-            "kwh": f"{kwh.quantize(_TENTH)}",
-            "usage": _usage_text(kwh, cost),
-            "day": day_text(day),
-            "threshold": passed,
-        }
-        news.append(
-            News(subscription.user_id, number, NotificationKind.USAGE_ALERT, day.isoformat(), facts)
-        )
+        for offset in range(LOOKBACK_DAYS):
+            day = first + timedelta(days=offset)
+            measured = days.get((number, day))
+            if measured is None:
+                continue  # not measured yet
+            kwh = measured.delivered
+            cost = None if rate is None else measured.energy_cost + rate.fixed_daily_charge
+            passed = _passed(subscription, kwh, cost)
+            if not passed:
+                continue
+            facts = {
+                "account": number,
+                "address": addresses_text(locations.get(number, ())),
+                "kwh": f"{kwh.quantize(_TENTH)}",
+                "usage": _usage_text(kwh, cost),
+                "day": day_text(day),
+                "threshold": passed,
+            }
+            kind = NotificationKind.USAGE_ALERT
+            news.append(News(subscription.user_id, number, kind, day.isoformat(), facts))
     return await record_news(services, news, now)
+
+
+def _time_of_use(rate: RateSchedule | None) -> bool:
+    return rate is not None and bool(rate.time_of_use_periods)
+
+
+def _days(
+    daily: Mapping[str, Sequence[UsageInterval]],
+    hourly: Mapping[str, Sequence[UsageInterval]],
+    account_of: Mapping[str, str],
+    rates: Mapping[str, RateSchedule],
+    zone: ZoneInfo,
+) -> dict[tuple[str, date], _Day]:
+    """Each measured day of each account, its energy priced as its bill prices it: by the
+    hour on a time-of-use rate, else by the day."""
+    days: dict[tuple[str, date], _Day] = {}
+    for meter, intervals in daily.items():
+        number = account_of[meter]
+        for interval in intervals:
+            local = interval.start.astimezone(zone)
+            day = days.setdefault((number, local.date()), _Day())
+            day.delivered += interval.kwh_delivered
+            rate = rates.get(number)
+            if rate is not None and not _time_of_use(rate):
+                day.energy_cost += _energy_cost(interval, rate, local)
+    for meter, intervals in hourly.items():
+        number = account_of[meter]
+        for interval in intervals:
+            local = interval.start.astimezone(zone)
+            found = days.get((number, local.date()))
+            if found is not None:  # an hour of a day not measured as a whole yet: no day
+                found.energy_cost += _energy_cost(interval, rates[number], local)
+    return days
+
+
+def _energy_cost(interval: UsageInterval, rate: RateSchedule, local_start: datetime) -> Decimal:
+    net = interval.kwh_delivered - interval.kwh_received
+    return net * energy_price(rate, local_start)
 
 
 def _passed(subscription: Subscription, kwh: Decimal, cost: Decimal | None) -> str:

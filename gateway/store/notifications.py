@@ -1,5 +1,6 @@
-"""Notifications: where members want news (contacts), of what (preferences), what was sent
-(the notification log), and how far the worker has read the CIS's outage feed.
+"""Notifications: where members want news (contacts) and the codes that prove them, of what
+(preferences), what was sent (the notification log, and each message of it per address), and
+how far the worker has read the CIS's outage feed.
 
 ``account_number`` is ``ALL_ACCOUNTS`` ("*") on a contact or preference that holds for all
 of the member's accounts: a real value rather than NULL, so the unique constraints hold on
@@ -8,7 +9,7 @@ PostgreSQL too (where NULLs never collide).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -16,6 +17,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Dialect,
+    ForeignKey,
     Index,
     String,
     TypeDecorator,
@@ -72,10 +74,30 @@ class NotificationContact(Base):
     account_number: Mapped[str] = mapped_column(String(ACCOUNT_NUMBER_LENGTH))  # or "*"
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     verified_at: Mapped[datetime | None]
-    # The pending verification code's SHA-256 (with the address), its end and wrong tries.
-    code_hash: Mapped[str | None] = mapped_column(String(64))
-    code_expires_at: Mapped[datetime | None]
-    code_attempts: Mapped[int] = mapped_column(default=0)
+
+
+class NotificationCode(Base):
+    """The verification code of one member's address, with what was spent on it today: one
+    row per member, channel and address, shared by the address's contacts (one per account)
+    and kept when they are removed, so removing and adding a contact again buys no new
+    tries. Deleted with the login."""
+
+    __tablename__ = "notification_codes"
+    __table_args__ = (user_foreign_key(),)
+
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[NotificationChannel] = mapped_column(
+        string_enum(NotificationChannel, "channel"), primary_key=True
+    )
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    cooperative_id: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str | None] = mapped_column(String(255))  # argon2id; None: no live code
+    sent_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    tries: Mapped[int] = mapped_column(default=0)  # of the live code
+    day: Mapped[date]  # the co-op's local day the counts below are of
+    codes_today: Mapped[int] = mapped_column(default=0)
+    tries_today: Mapped[int] = mapped_column(default=0)
 
 
 class NotificationPreference(Base):
@@ -115,7 +137,9 @@ class LogState(StrEnum):
     # Not sent: no channel or address wanted it when its turn came, or its news went out in
     # another message (a restoration estimate told with the outage itself).
     SKIPPED = "SKIPPED"
-    FAILED = "FAILED"  # the mail server refused it every time it was tried
+    # Not all its addresses took it: every one refused it for good, or some failed at every
+    # attempt (``log.MAX_ATTEMPTS``); ``notification_deliveries`` says which went.
+    FAILED = "FAILED"
 
 
 class NotificationLog(Base):
@@ -144,10 +168,33 @@ class NotificationLog(Base):
     state: Mapped[LogState] = mapped_column(string_enum(LogState, "state"))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     next_attempt_at: Mapped[datetime]
-    leased_until: Mapped[datetime | None]  # a worker is sending it
+    leased_until: Mapped[datetime | None]  # a worker is sending it...
+    lease_token: Mapped[str | None] = mapped_column(String(32))  # ...the one holding this token
     attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(String(200))  # never an address
+
+
+class DeliveryOutcome(StrEnum):
+    SENT = "SENT"  # the mail server (or SMS provider) took the message
+    REFUSED = "REFUSED"  # refused for good (SMTP 5xx to the recipient): not tried again
+
+
+class NotificationDelivery(Base):
+    """One piece of news gone to one address (alone or in a digest), written as soon as it
+    went: a later attempt of the news sends only to the addresses it did not reach."""
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (UniqueConstraint("log_id", "channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    log_id: Mapped[int] = mapped_column(ForeignKey("notification_log.id", ondelete="CASCADE"))
+    channel: Mapped[NotificationChannel] = mapped_column(
+        string_enum(NotificationChannel, "channel")
+    )
+    address: Mapped[str] = mapped_column(String(320))
+    outcome: Mapped[DeliveryOutcome] = mapped_column(string_enum(DeliveryOutcome, "outcome"))
+    at: Mapped[datetime]
 
 
 class NotificationJob(Base):
@@ -160,4 +207,5 @@ class NotificationJob(Base):
     family: Mapped[str] = mapped_column(String(16), primary_key=True)
     last_run_at: Mapped[datetime | None]
     leased_until: Mapped[datetime | None]
+    lease_token: Mapped[str | None] = mapped_column(String(32))  # the running worker's
     cursor: Mapped[int | None] = mapped_column(BigInteger)

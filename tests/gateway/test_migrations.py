@@ -46,9 +46,11 @@ async def test_upgrade_brings_an_empty_database_to_head(database_url: str) -> No
             "autopay_drafts",
             "usage_markers",
             "notification_contacts",
+            "notification_codes",
             "notification_preferences",
             "notification_settings",
             "notification_log",
+            "notification_deliveries",
             "notification_jobs",
         }
     finally:

@@ -10,10 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from gateway.context import Services
 from gateway.notifications.delivery import deliver
+from gateway.notifications.kinds import NotificationKind
+from gateway.notifications.log import Clock, News
 from gateway.notifications.sms import sms_sender
+from gateway.store.models import User
 from tests.gateway.databases import BACKENDS
 from tests.gateway.live_gateway import graphql
 from tests.gateway.mailbox import Mailbox, saved, text_of
@@ -85,9 +89,27 @@ async def add_sms_contact(
     return contact_id
 
 
+def at(now: datetime) -> Clock:
+    """A clock stopped at ``now``."""
+    return lambda: now
+
+
+async def user_id_of(services: Services, email: str) -> int:
+    async with services.db() as session:
+        found = await session.scalar(select(User.id).where(User.email == email))
+    assert found is not None
+    return found
+
+
+def bill_news(user_id: int, number: str, bill_id: str) -> News:
+    """A bill ready, as the billing job logs it (for tests of sending only)."""
+    facts = {"account": number, "address": "1418 S 9th Ave", "amount": "$10.00"}
+    return News(user_id, number, NotificationKind.BILL_READY, bill_id, facts | {"due_date": "soon"})
+
+
 async def send(services: Services, now: datetime) -> int:
     """The worker's delivery at ``now``."""
-    return await deliver(services, sms_sender(services), now)
+    return await deliver(services, sms_sender(services), at(now))
 
 
 async def received(mail: Mailbox, total: int) -> list[EmailMessage]:

@@ -1,33 +1,45 @@
 """Outage news from the CIS's outage feed: reported, a new restoration estimate, restored; at
-any hour, once each, across a restart; and a worker that dies while sending is relieved.
+any hour, once each, across a restart; a worker that dies while sending is relieved; one
+worker at a time reads the feed, and its cursor never goes back.
 
-The simulated CIS starts with the demo cabin in outage OE000107 (since before the worker's
-first run, so not news); the test opens another at the home with a trouble call.
+The simulated CIS starts with the demo cabin in outage OE000107, since before the worker's
+first run: not news until it changes; the test opens another at the home with a trouble
+call.
 """
 
 from __future__ import annotations
 
 import socket
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any, cast
 
 import httpx
+from sqlalchemy import select
 
 from adapters.cis_soap.simulator.backend import SimulatedCis
 from adapters.cis_soap.simulator.demo import DEMO_EMAIL, DEMO_HOME_LOCATION
-from adapters.records import OutageReport, OutageReportKind, OutageStatus
+from adapters.contract import CisAdapter
+from adapters.records import LocationOutageStatus, OutageReport, OutageReportKind, OutageStatus
 from gateway.context import Services
 from gateway.cooperatives import load_cooperatives
 from gateway.mail import Mailer
-from gateway.notifications.kinds import OUTAGE_KINDS
+from gateway.notifications.jobs import move_cursor, read_cursor
+from gateway.notifications.kinds import OUTAGE_KINDS, NotificationKind
 from gateway.notifications.log import LEASE, claim
-from gateway.notifications.outages import detect_outages
+from gateway.notifications.outages import FAMILY, detect_outages
+from gateway.notifications.rounds import notification_round
+from gateway.notifications.sms import sms_sender
 from gateway.outbox import Outbox
+from gateway.payments.steps import retry_delay
 from gateway.runtime import start_gateway
 from gateway.settings import Settings
+from gateway.store.notifications import NotificationLog
 from tests.gateway.mailbox import Mailbox
 from tests.notifications.notifying import (
     BOTH_DATABASES,
+    at,
     local,
     prefer,
     received,
@@ -37,6 +49,7 @@ from tests.notifications.notifying import (
 )
 from tests.notifications.served_cis import CIS_NOW, ServedCis
 from tests.payments.paying import CABIN, HOME
+from tests.resolvers.counting import CountingCis
 
 CABIN_OUTAGE = "OE000107"
 COOP = "Custer Prairie Electric Cooperative"
@@ -78,7 +91,7 @@ async def test_outages_are_told_once_each_at_any_hour_and_across_a_restart(
     home_outage = await trouble_call(cis)
     assert await detect_outages(services, NIGHT) == 1
     await advance(cis, CABIN_OUTAGE, estimated_restoration=ETR)
-    assert await detect_outages(services, NIGHT) == 1  # news to the cabin: its ETR with it
+    assert await detect_outages(services, NIGHT) == 1  # the cabin's outage, with its ETR
     await advance(cis, home_outage, estimated_restoration=ETR)
     assert await detect_outages(services, NIGHT) == 1  # the home's new ETR
     assert await detect_outages(services, NIGHT) == 0
@@ -118,7 +131,7 @@ async def test_news_a_dying_worker_was_sending_is_sent_once_its_lease_runs_out(
     await trouble_call(cis)
     assert await detect_outages(services, NIGHT) == 1
 
-    taken = await claim(services, NIGHT, OUTAGE_KINDS, 0)  # ...and the worker dies
+    taken = await claim(services, at(NIGHT), OUTAGE_KINDS, 0)  # ...and the worker dies
     assert taken is not None
     assert len(taken.rows) == 1
     assert await send(services, NIGHT + LEASE - timedelta(seconds=1)) == 0  # still its own
@@ -128,7 +141,7 @@ async def test_news_a_dying_worker_was_sending_is_sent_once_its_lease_runs_out(
     assert str(message["Subject"]).strip() == f"{COOP}: power outage at account {HOME}"
 
 
-async def test_news_the_mail_server_refused_is_sent_again_a_minute_later(
+async def test_news_the_mail_server_refused_is_sent_again_after_a_while(
     http: httpx.AsyncClient, member: str, services: Services, cis: ServedCis, mail: Mailbox
 ) -> None:
     await prefer(http, member, "OUTAGE_REPORTED")
@@ -144,6 +157,73 @@ async def test_news_the_mail_server_refused_is_sent_again_a_minute_later(
         assert await send(down, NIGHT) == 0
     finally:
         nobody.close()
-    assert await send(services, NIGHT) == 0  # its retry is due a minute later
-    assert await send(services, NIGHT + timedelta(minutes=1)) == 1
+    assert await send(services, NIGHT) == 0  # its retry is due a little later
+    assert await send(services, NIGHT + retry_delay(1)) == 1
     assert len(await received(mail, 1)) == 1
+
+
+class LastOutageNamed:
+    """The CIS as some answer: a location whose power is back still names its last outage."""
+
+    def __init__(self, cis: CisAdapter, location: str, outage: str) -> None:
+        self.cis, self.location, self.outage = cis, location, outage
+
+    def __getattr__(self, method: str) -> Any:
+        return getattr(self.cis, method)
+
+    async def get_outage_status(self, locations: Sequence[str]) -> dict[str, LocationOutageStatus]:
+        found = dict(await self.cis.get_outage_status(locations))
+        status = found.get(self.location)
+        if status is not None and status.outage_event_id is None:
+            found[self.location] = replace(status, outage_event_id=self.outage)
+        return found
+
+
+async def test_a_restored_outage_is_told_restored_whatever_a_location_still_names(
+    http: httpx.AsyncClient, member: str, services: Services, cis: ServedCis
+) -> None:
+    for kind in ("OUTAGE_REPORTED", "POWER_RESTORED"):
+        await prefer(http, member, kind)
+    await detect_outages(services, NIGHT)
+    home_outage = await trouble_call(cis)
+    assert await detect_outages(services, NIGHT) == 1
+
+    await advance(cis, home_outage, status=OutageStatus.RESTORED)
+    await advance(cis, CABIN_OUTAGE, estimated_restoration=ETR)  # an open one changes too
+    quirky = LastOutageNamed(services.adapter, DEMO_HOME_LOCATION, home_outage)
+    assert await detect_outages(replace(services, adapter=cast(CisAdapter, quirky)), NIGHT) == 2
+    async with services.db() as session:
+        news = list(
+            await session.execute(
+                select(NotificationLog.kind, NotificationLog.occasion).order_by(NotificationLog.id)
+            )
+        )
+    assert news == [
+        (NotificationKind.OUTAGE_REPORTED, home_outage),
+        (NotificationKind.POWER_RESTORED, home_outage),
+        (NotificationKind.OUTAGE_REPORTED, CABIN_OUTAGE),
+        (NotificationKind.ETR_CHANGED, f"{CABIN_OUTAGE}@{ETR.isoformat()}"),
+    ]
+
+
+@BOTH_DATABASES
+async def test_one_worker_reads_the_feed_at_a_time_and_its_cursor_never_goes_back(
+    http: httpx.AsyncClient, member: str, services: Services
+) -> None:
+    await prefer(http, member, "OUTAGE_REPORTED")
+    counting = CountingCis(services.adapter)
+    watched = replace(services, adapter=counting.as_adapter())
+    sms = sms_sender(watched)
+    await notification_round(watched, sms, at(NIGHT))
+    await notification_round(watched, sms, at(NIGHT + timedelta(seconds=0.5)))  # another worker
+    assert counting.calls["get_active_outages"] == 1
+    await notification_round(watched, sms, at(NIGHT + timedelta(seconds=1)))
+    assert counting.calls["get_active_outages"] == 2
+
+    # A worker that read the feed up to an older sequence (its lease ran out) comes last.
+    cooperative = services.cooperative.id
+    newest = await read_cursor(services, FAMILY)
+    assert newest is not None
+    async with services.db.begin() as session:
+        await move_cursor(session, cooperative, FAMILY, newest - 1)
+    assert await read_cursor(services, FAMILY) == newest

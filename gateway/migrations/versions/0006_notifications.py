@@ -1,6 +1,7 @@
-"""Notifications: members' contacts (verified e-mail and SMS addresses), preferences per
-account and kind, the digest choice, the notification log (each piece of news once), and
-the worker's detection jobs with the outage feed's cursor.
+"""Notifications: members' contacts (verified e-mail and SMS addresses) and their codes,
+preferences per account and kind, the digest choice, the notification log (each piece of
+news once) with its deliveries per address, and the worker's detection jobs with the outage
+feed's cursor.
 
 Revision ID: 0006
 Revises: 0005
@@ -62,9 +63,6 @@ def upgrade() -> None:
         sa.Column("account_number", sa.String(32), nullable=False),
         _instant("created_at"),
         _instant("verified_at", nullable=True),
-        sa.Column("code_hash", sa.String(64), nullable=True),
-        _instant("code_expires_at", nullable=True),
-        sa.Column("code_attempts", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_notification_contacts"),
         sa.UniqueConstraint(
             "user_id",
@@ -75,6 +73,23 @@ def upgrade() -> None:
         ),
         _user_foreign_key("notification_contacts"),
         _one_of("channel", "notification_contacts", "EMAIL", "SMS"),
+    )
+    op.create_table(
+        "notification_codes",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("address", sa.String(320), nullable=False),
+        sa.Column("cooperative_id", sa.String(64), nullable=False),
+        sa.Column("code_hash", sa.String(255), nullable=True),
+        _instant("sent_at", nullable=True),
+        _instant("expires_at", nullable=True),
+        sa.Column("tries", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("codes_today", sa.Integer(), nullable=False),
+        sa.Column("tries_today", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", "channel", "address", name="pk_notification_codes"),
+        _user_foreign_key("notification_codes"),
+        _one_of("channel", "notification_codes", "EMAIL", "SMS"),
     )
     op.create_table(
         "notification_preferences",
@@ -121,6 +136,7 @@ def upgrade() -> None:
         _instant("created_at"),
         _instant("next_attempt_at"),
         _instant("leased_until", nullable=True),
+        sa.Column("lease_token", sa.String(32), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         _instant("sent_at", nullable=True),
         sa.Column("last_error", sa.String(200), nullable=True),
@@ -145,11 +161,36 @@ def upgrade() -> None:
         ["cooperative_id", "kind", "occasion"],
     )
     op.create_table(
+        "notification_deliveries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("log_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("address", sa.String(320), nullable=False),
+        sa.Column("outcome", sa.String(16), nullable=False),
+        _instant("at"),
+        sa.PrimaryKeyConstraint("id", name="pk_notification_deliveries"),
+        sa.UniqueConstraint(
+            "log_id",
+            "channel",
+            "address",
+            name="uq_notification_deliveries_log_id_channel_address",
+        ),
+        sa.ForeignKeyConstraint(
+            ["log_id"],
+            ["notification_log.id"],
+            name="fk_notification_deliveries_log_id_notification_log",
+            ondelete="CASCADE",
+        ),
+        _one_of("channel", "notification_deliveries", "EMAIL", "SMS"),
+        _one_of("outcome", "notification_deliveries", "SENT", "REFUSED"),
+    )
+    op.create_table(
         "notification_jobs",
         sa.Column("cooperative_id", sa.String(64), nullable=False),
         sa.Column("family", sa.String(16), nullable=False),
         _instant("last_run_at", nullable=True),
         _instant("leased_until", nullable=True),
+        sa.Column("lease_token", sa.String(32), nullable=True),
         sa.Column("cursor", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("cooperative_id", "family", name="pk_notification_jobs"),
     )
@@ -157,9 +198,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("notification_jobs")
+    op.drop_table("notification_deliveries")
     op.drop_index("ix_notification_log_cooperative_id_kind_occasion", "notification_log")
     op.drop_index("ix_notification_log_cooperative_id_state", "notification_log")
     op.drop_table("notification_log")
     op.drop_table("notification_settings")
     op.drop_table("notification_preferences")
+    op.drop_table("notification_codes")
     op.drop_table("notification_contacts")
