@@ -8,7 +8,8 @@ A WebSocket on the same path speaks graphql-transport-ws, for subscriptions only
 and mutations go over HTTP: ``schema.transport``). Its co-op is routed as a request's (an
 unknown one is refused at the handshake), and its ``connection_init`` payload must carry
 ``{"authorization": "Bearer <token>"}`` of a live login, else the socket is closed with
-4403 Forbidden (``gateway.socket_context``); a subscribe before that is closed with 4401.
+4403 Forbidden (``gateway.socket_context``), or 1013 Try Again Later when the database
+cannot tell (``gateway.socket_messages``); a subscribe before that is closed with 4401.
 
 Anything wrong with the HTTP request itself (not JSON, wrong content type, too large, a
 mutation over GET, an unknown co-op) gets a 4xx JSON answer shaped like a GraphQL error
@@ -38,7 +39,7 @@ from gateway.auth.sessions import Principal
 from gateway.context import RequestContext, Services
 from gateway.runtime import UnknownCooperative, gateway_of
 from gateway.socket_context import AUTHORIZATION, SocketContext
-from gateway.socket_messages import SocketMessages
+from gateway.socket_messages import SocketMessages, SocketProtocol
 from resolvers.loaders import CisLoaders
 
 # A GraphQL document an app sends is a few kilobytes; bodies and query strings past this
@@ -80,6 +81,7 @@ def bearer_token(authorization: str | None) -> str | None:
 
 class GraphQLView(GraphQL[RequestContext | SocketContext, None]):
     websocket_adapter_class = SocketMessages
+    graphql_transport_ws_handler_class = SocketProtocol
 
     def __init__(self, schema: BaseSchema) -> None:
         super().__init__(

@@ -29,7 +29,8 @@ from adapters.errors import CisError
 from adapters.records import LocationOutageStatus, OutageEvent, OutageStatus
 from gateway.subscriber_inbox import Inbox
 
-MAILBOX_LIMIT = 2_000  # outages waiting for one subscriber before it is cut off
+# Outages left waiting by one subscriber, past the batch in hand, before it is cut off.
+INBOX_LIMIT = 2_000
 # New subscribers arriving within this long are read from the CIS together.
 _BURST_SECONDS = 0.05
 
@@ -61,8 +62,8 @@ class _AccountWatcher:
 
 
 @dataclass(slots=True)
-class _Snapshot:
-    """What the hub knows while it runs; dropped when it stops."""
+class _FeedState:
+    """The feed as the hub follows it while it runs; dropped when it stops."""
 
     sequence: int | None = None  # None: no poll has answered yet
     events: dict[str, OutageEvent] = field(default_factory=dict)  # the active ones
@@ -74,7 +75,7 @@ class _Snapshot:
 
 class OutageFeedHub:
     def __init__(
-        self, adapter: CisAdapter, interval: timedelta, *, inbox_limit: int = MAILBOX_LIMIT
+        self, adapter: CisAdapter, interval: timedelta, *, inbox_limit: int = INBOX_LIMIT
     ) -> None:
         self._adapter = adapter
         self._interval = interval.total_seconds()
@@ -82,18 +83,18 @@ class OutageFeedHub:
         self._map: set[Inbox[str, OutageEvent]] = set()
         self._watchers: set[_AccountWatcher] = set()
         self._watched = Counter[str]()  # subscriptions per account
-        self._known = _Snapshot()
+        self._state = _FeedState()
         self._task: asyncio.Task[None] | None = None
         self._arrived = asyncio.Event()
+        self._closed = False  # by aclose: no task starts again
 
     @asynccontextmanager
     async def outage_map(self) -> AsyncIterator[Inbox[str, OutageEvent]]:
         """Every active outage first, then every change of any outage, restorations
         included (keyed by outage event id)."""
         inbox: Inbox[str, OutageEvent] = Inbox(self._inbox_limit)
-        if self._known.sequence is not None:
-            for event in self._known.events.values():
-                inbox.put(event.outage_event_id, event)
+        if self._state.sequence is not None:
+            inbox.put(self._state.events)
         self._map.add(inbox)
         self._start()
         try:
@@ -120,11 +121,12 @@ class OutageFeedHub:
             for number in watcher.accounts:
                 if self._watched[number] <= 0:
                     del self._watched[number]
-                    for location in self._known.locations.pop(number, ()):
-                        self._known.statuses.pop(location, None)
+                    for location in self._state.locations.pop(number, ()):
+                        self._state.statuses.pop(location, None)
             self._stop_when_idle()
 
     async def aclose(self) -> None:
+        self._closed = True
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -132,6 +134,8 @@ class OutageFeedHub:
                 await task
 
     def _start(self) -> None:
+        if self._closed:
+            return
         self._arrived.set()
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="outage-feed")
@@ -140,12 +144,13 @@ class OutageFeedHub:
         if not self._map and not self._watchers and self._task is not None:
             self._task.cancel()
             self._task = None
-            self._known = _Snapshot()
+            self._state = _FeedState()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         next_poll = loop.time()
-        while True:
+        # A task that is no longer the hub's stops, even should its cancellation be lost.
+        while self._task is asyncio.current_task():
             try:
                 if loop.time() >= next_poll:
                     next_poll = max(next_poll + self._interval, loop.time())
@@ -156,39 +161,41 @@ class OutageFeedHub:
                 logger.warning("outage feed: the CIS failed, polling on: %s", error)
             except Exception:
                 logger.exception("outage feed: unexpected failure, polling on")
+            # Not asyncio.wait_for: on Python 3.11 it drops a cancellation that comes
+            # just as the event is set, and the task would poll on with no subscriber.
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._arrived.wait(), max(0.0, next_poll - loop.time()))
+                async with asyncio.timeout(max(0.0, next_poll - loop.time())):
+                    await self._arrived.wait()
             if self._arrived.is_set():
                 self._arrived.clear()
                 await asyncio.sleep(_BURST_SECONDS)
 
     async def _poll(self) -> None:
-        known = self._known
-        feed = await self._adapter.get_active_outages(known.sequence or 0)
-        known.sequence = feed.latest_sequence
-        if not feed.events:
-            return
-        for event in feed.events:
+        state = self._state
+        feed = await self._adapter.get_active_outages(state.sequence or 0)
+        state.sequence = feed.latest_sequence
+        changes = {event.outage_event_id: event for event in feed.events}
+        for event_id, event in changes.items():
             if event.status is OutageStatus.RESTORED:
-                known.events.pop(event.outage_event_id, None)
+                state.events.pop(event_id, None)
             else:
-                known.events[event.outage_event_id] = event
-            for inbox in self._map:
-                inbox.put(event.outage_event_id, event)
-            if self._watchers:
-                known.unsent[event.outage_event_id] = event
+                state.events[event_id] = event
+        for inbox in self._map:
+            inbox.put(changes)
+        if self._watchers:
+            state.unsent.update(changes)
 
     async def _send_changes(self) -> None:
         """Sends the polled changes to the account subscribers they concern, after one read
         of every watched location's status."""
-        known = self._known
+        state = self._state
         watched = list(self._watched_locations())
-        if not known.unsent or not watched:
-            known.unsent.clear()
+        if not state.unsent or not watched:
+            state.unsent.clear()
             return
-        before = {location: known.statuses.get(location) for location in watched}
+        before = {location: state.statuses.get(location) for location in watched}
         self._keep_statuses(await self._adapter.get_outage_status(watched))
-        changed, known.unsent = known.unsent, {}
+        changed, state.unsent = state.unsent, {}
         for watcher in self._watchers:
             if watcher.followed:
                 self._send(watcher, changed, before)
@@ -196,30 +203,30 @@ class OutageFeedHub:
     async def _follow_new_watchers(self) -> None:
         """Reads the locations and statuses new subscribers need (for all of them together)
         and sends each the outages affecting it now."""
-        known = self._known
+        state = self._state
         new = [watcher for watcher in self._watchers if not watcher.followed]
-        accounts = sorted({number for w in new for number in w.accounts} - known.locations.keys())
+        accounts = sorted({number for w in new for number in w.accounts} - state.locations.keys())
         if accounts:
             found = await self._adapter.get_service_locations(accounts)
             for number in accounts:
                 if number in self._watched:
                     locations = found.get(number, ())
-                    known.locations[number] = tuple(loc.service_location_id for loc in locations)
+                    state.locations[number] = tuple(loc.service_location_id for loc in locations)
         unread = sorted(
-            {location for w in new for location in self._locations_of(w)} - known.statuses.keys()
+            {location for w in new for location in self._locations_of(w)} - state.statuses.keys()
         )
         if unread:
             self._keep_statuses(await self._adapter.get_outage_status(unread))
         for watcher in new:
             if watcher in self._watchers:
                 watcher.followed = True
-                self._send(watcher, known.events, {})
+                self._send(watcher, state.events, {})
 
     def _keep_statuses(self, statuses: Mapping[str, LocationOutageStatus]) -> None:
         """Keeps the statuses of locations still watched (a subscriber may have left
         while the CIS answered)."""
         watched = set(self._watched_locations())
-        self._known.statuses.update(
+        self._state.statuses.update(
             (location, status) for location, status in statuses.items() if location in watched
         )
 
@@ -233,8 +240,8 @@ class OutageFeedHub:
         ``before``, into its inbox."""
         by_event: dict[str, list[ServicePower]] = {}
         for number in sorted(watcher.accounts):
-            for location in self._known.locations.get(number, ()):
-                status = self._known.statuses.get(location)
+            for location in self._state.locations.get(number, ()):
+                status = self._state.statuses.get(location)
                 if status is None:
                     continue
                 earlier = before.get(location)
@@ -244,13 +251,17 @@ class OutageFeedHub:
                 for event_id in event_ids:
                     if event_id is not None and event_id in events:
                         by_event.setdefault(event_id, []).append(ServicePower(number, status))
-        for event_id, services in by_event.items():
-            watcher.inbox.put(event_id, AccountsOutage(events[event_id], tuple(services)))
+        watcher.inbox.put(
+            {
+                event_id: AccountsOutage(events[event_id], tuple(services))
+                for event_id, services in by_event.items()
+            }
+        )
 
     def _watched_locations(self) -> Iterable[str]:
-        for locations in self._known.locations.values():
+        for locations in self._state.locations.values():
             yield from locations
 
     def _locations_of(self, watcher: _AccountWatcher) -> Iterable[str]:
         for number in watcher.accounts:
-            yield from self._known.locations.get(number, ())
+            yield from self._state.locations.get(number, ())

@@ -22,3 +22,10 @@ def mutation(description: str) -> Callable[[F], F]:
         return cast(F, strawberry.mutation(resolver, description=description))
 
     return decorate
+
+
+def subscription(description: str) -> Callable[[F], F]:
+    def decorate(resolver: F) -> F:
+        return cast(F, strawberry.subscription(resolver, description=description))
+
+    return decorate

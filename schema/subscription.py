@@ -10,9 +10,9 @@ no longer linked to it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection
+from collections.abc import AsyncGenerator, AsyncIterator, Collection
 from datetime import datetime
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, TypeVar
 
 import strawberry
 from strawberry import Info
@@ -24,20 +24,11 @@ from gateway.subscriber_inbox import Inbox, InboxOverflow
 from resolvers.access import MUST_CHANGE_PASSWORD
 from schema.enums import PowerStatus
 from schema.errors import BadUserInput, Forbidden, NotFound, RateLimited, Unauthenticated
+from schema.fields import subscription
 from schema.outages import Outage
 
 SocketInfo = Info[SocketContext, None]
 T = TypeVar("T")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def subscription(description: str) -> Callable[[F], F]:
-    """``strawberry.subscription`` with a description, typed (as ``schema.fields.field`` is)."""
-
-    def decorate(resolver: F) -> F:
-        return cast(F, strawberry.subscription(resolver, description=description))
-
-    return decorate
 
 
 @strawberry.type(description="One of the member's services in an outage, or just restored.")
@@ -122,20 +113,22 @@ async def _member(context: SocketContext) -> Principal:
 
 
 def _chosen_accounts(principal: Principal, account_numbers: list[str] | None) -> list[str]:
-    """The accounts to follow: the login's own only, another's reading like a missing one."""
+    """The accounts to follow: the login's own when none are named; named ones it may read
+    (staff any of the co-op's), a member's naming another's reading like a missing one."""
     if account_numbers is None:
         if not principal.account_numbers:
             raise BadUserInput("this login has no accounts to follow")
         return sorted(principal.account_numbers)
     if not account_numbers:
         raise BadUserInput("give at least one account number, or leave accountNumbers out")
-    _check_own(principal, account_numbers)
+    _check_readable(principal, account_numbers)
     return sorted(set(account_numbers))
 
 
-def _check_own(principal: Principal, account_numbers: Collection[str]) -> None:
+def _check_readable(principal: Principal, account_numbers: Collection[str]) -> None:
+    """NOT_FOUND for an account the login may not read (as ``readable_account`` answers)."""
     for number in account_numbers:
-        if number not in principal.account_numbers:
+        if not principal.may_read_account(number):
             raise NotFound(f"no account {number}")
 
 
@@ -152,6 +145,6 @@ async def _pushes(
             pass  # nothing came: time to check the login all the same
         except InboxOverflow:
             raise RateLimited("the subscription fell too far behind: subscribe again") from None
-        _check_own(await _member(context), account_numbers)
+        _check_readable(await _member(context), account_numbers)
         if items:
             yield items

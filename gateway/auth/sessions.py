@@ -136,9 +136,12 @@ async def authenticate_session(
     *,
     lifetimes: SessionLifetimes,
     now: datetime,
+    touch: bool = True,
 ) -> Principal | None:
     """Who a session token is: None unless it is a live session of this co-op (not logged
-    out, not past its expiry, used within the idle timeout)."""
+    out, not past its expiry, used within the idle timeout). With ``touch=False`` it only
+    reads: the check is no use of the session, and last_used_at (which the idle timeout
+    runs from) stays as it was."""
     if not well_formed(token, SESSION_PREFIX):
         return None
     async with db.begin() as session:
@@ -166,7 +169,7 @@ async def authenticate_session(
         if found is None:
             return None
         session_id, last_used_at, client_kind, user_id, email, role, must_change = found
-        if now - last_used_at >= LAST_USED_RESOLUTION:
+        if touch and now - last_used_at >= LAST_USED_RESOLUTION:
             await session.execute(
                 update(UserSession).where(UserSession.id == session_id).values(last_used_at=now)
             )

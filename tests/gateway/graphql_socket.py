@@ -22,11 +22,12 @@ def socket_url(http_url: str) -> str:
 
 @asynccontextmanager
 async def graphql_socket(
-    http_url: str, headers: dict[str, str] | None = None
+    http_url: str, headers: dict[str, str] | None = None, query_string: str = ""
 ) -> AsyncIterator[ClientConnection]:
-    """An open WebSocket to the gateway's /graphql, nothing sent yet."""
+    """An open WebSocket to the gateway's /graphql (``?query_string`` when given), nothing
+    sent yet."""
     async with connect(
-        socket_url(http_url),
+        socket_url(http_url) + (f"?{query_string}" if query_string else ""),
         subprotocols=[PROTOCOL],
         additional_headers=headers,
         proxy=None,

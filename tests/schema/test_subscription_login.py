@@ -1,5 +1,6 @@
 """A subscription lasts only as long as its login: the socket's login is checked again while
-it lives, and a logged-out session or an unlinked account ends the subscription."""
+it lives, and a logged-out session, an unlinked account or a session left idle ends the
+subscription (the checks again are no use of the session)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,20 @@ from typing import Any
 
 import pytest
 import strawberry
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 
 from adapters.cis_soap.simulator.backend import SimulatedCis
 from adapters.cis_soap.simulator.demo import DEMO_CABIN_ACCOUNT, DEMO_CABIN_LOCATION, DEMO_EMAIL
 from gateway.auth.sessions import logout
 from gateway.outage_feed import OutageFeedHub
 from gateway.socket_context import RECHECK_SECONDS, SocketContext
-from gateway.store.models import UserAccount
+from gateway.store.models import UserAccount, UserSession
 from tests.gateway.databases import fresh_database_url
 from tests.resolvers.counting import CountingCis
 
 from .harness import Gateway
 
+INTERVAL = timedelta(seconds=0.05)  # the outage feed's polls
 UPDATES = """subscription Cabin($accounts: [String!]) { outageUpdates(accountNumbers: $accounts) {
   outage { eventId estimatedRestoration } services { powerStatus } } }"""
 
@@ -45,7 +47,7 @@ async def subscribed(
     schema: strawberry.Schema, gateway: Gateway, counting: CountingCis, clock: Clock
 ) -> tuple[AsyncGenerator[Any, None], SocketContext]:
     """The demo member's subscription to the cabin, past its first push."""
-    hub = OutageFeedHub(counting.as_adapter(), timedelta(seconds=0.05))
+    hub = OutageFeedHub(counting.as_adapter(), INTERVAL)
     context = SocketContext(gateway.services, hub, clock=clock)
     assert await context.log_in(await gateway.log_in(DEMO_EMAIL))
     cabin = {"accounts": [DEMO_CABIN_ACCOUNT]}
@@ -98,3 +100,33 @@ async def test_a_subscription_ends_when_its_account_is_unlinked(
 
     assert [e.extensions["code"] for e in ended.errors] == ["NOT_FOUND"]
     await results.aclose()
+
+
+async def test_a_recheck_leaves_the_session_s_idle_time_running(
+    gateway: Gateway, counting: CountingCis
+) -> None:
+    clock = Clock()
+    hub = OutageFeedHub(counting.as_adapter(), INTERVAL)
+    context = SocketContext(gateway.services, hub, clock=clock)
+    assert await context.log_in(await gateway.log_in(DEMO_EMAIL))
+    principal = await context.principal()
+    assert principal is not None
+    session = UserSession.id == principal.session_id
+    idle = gateway.services.lifetimes.idle
+    # An open tab, its page left alone for two minutes: long enough for a use to be noted.
+    last_used = (datetime.now(UTC) - timedelta(minutes=2)).replace(microsecond=0)
+
+    async with gateway.services.db.begin() as db:
+        await db.execute(update(UserSession).where(session).values(last_used_at=last_used))
+    clock.now += RECHECK_SECONDS + 1
+    still = await context.principal()
+    async with gateway.services.db() as db:
+        noted = await db.scalar(select(UserSession.last_used_at).where(session))
+    async with gateway.services.db.begin() as db:
+        await db.execute(update(UserSession).where(session).values(last_used_at=last_used - idle))
+    clock.now += RECHECK_SECONDS + 1
+    idled_out = await context.principal()
+
+    assert still == principal
+    assert noted == last_used
+    assert idled_out is None

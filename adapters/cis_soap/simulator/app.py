@@ -37,6 +37,7 @@ from adapters.cis_soap.simulator.control import (
     outage_change,
 )
 from adapters.cis_soap.simulator.dispatch import check_batch_size, dispatch, item_count
+from adapters.cis_soap.simulator.outages import OPEN_STATUSES
 from adapters.cis_soap.simulator.soap import (
     SoapFault,
     authenticate,
@@ -168,7 +169,8 @@ class _SoapEndpoint:
 
 def _outage_route(backend: SimulatorBackend) -> Callable[[Request], Awaitable[Response]]:
     """``POST /_sim/outages/{id}``: moves a live outage on (``control.outage_change``) and
-    answers it as it now is; 404 for an unknown outage, 409 for a restored one."""
+    answers it as it now is; 404 for an unknown outage, 409 for one that is not live (a
+    restored one, or a planned one: those keep to the schedule the seed gave them)."""
 
     async def advance(request: Request) -> Response:
         event_id = request.path_params["outage_event_id"]
@@ -182,8 +184,9 @@ def _outage_route(backend: SimulatorBackend) -> Callable[[Request], Awaitable[Re
         current = (await backend.get_outages([event_id])).get(event_id)
         if current is None:
             return JSONResponse({"error": f"no outage {event_id}"}, status_code=404)
-        if current.status is OutageStatus.RESTORED:
-            return JSONResponse({"error": f"outage {event_id} is restored"}, status_code=409)
+        if current.status not in OPEN_STATUSES:
+            state = current.status.name.lower()
+            return JSONResponse({"error": f"outage {event_id} is {state}"}, status_code=409)
         event = await backend.advance_outage(
             event_id,
             status=change.status,

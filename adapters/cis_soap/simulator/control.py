@@ -279,7 +279,8 @@ class OutageChange:
     estimated_restoration: datetime | None = None
 
 
-# A live outage is confirmed or restored; planned ones are scheduled by the seed alone.
+# A live outage is confirmed or restored; a planned one keeps to the seed's schedule (the
+# route refuses to move it, as it does a restored one).
 _OUTAGE_STATUSES = (OutageStatus.CONFIRMED, OutageStatus.RESTORED)
 
 

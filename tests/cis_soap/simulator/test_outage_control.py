@@ -88,6 +88,22 @@ async def test_a_bad_change_is_refused_and_moves_nothing(
     assert (await cis.get_active_outages(0)).latest_sequence == before.latest_sequence
 
 
+async def test_a_planned_outage_keeps_to_its_schedule(
+    cis: SoapCisAdapter, simulator: RunningSimulator
+) -> None:
+    before = await cis.get_active_outages(0)
+    planned = next(e for e in before.events if e.status is OutageStatus.SCHEDULED)
+    changes = ({"status": "CONFIRMED"}, {"status": "RESTORED"}, {"crew_status": "ON_SITE"})
+
+    async with httpx.AsyncClient() as http:
+        url = outages_url(simulator, planned.outage_event_id)
+        answers = [await http.post(url, json=change) for change in changes]
+
+    assert [answer.status_code for answer in answers] == [409, 409, 409]
+    assert answers[0].json() == {"error": f"outage {planned.outage_event_id} is scheduled"}
+    assert (await cis.get_active_outages(0)).latest_sequence == before.latest_sequence
+
+
 def test_an_unknown_outage_is_not_found(simulator: RunningSimulator) -> None:
     response = httpx.post(outages_url(simulator, "OE999999"), json={"status": "RESTORED"})
     assert response.status_code == 404
