@@ -14,7 +14,6 @@ Payments made here but not applied in the CIS yet count as paid.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -23,27 +22,19 @@ from gateway.context import Services
 from gateway.notifications.addresses import service_addresses
 from gateway.notifications.kinds import BILLING_KINDS, NotificationKind
 from gateway.notifications.log import News, record_news
-from gateway.notifications.preferences import Subscription, subscriptions
+from gateway.notifications.preferences import Subscription, by_account_batches
 from gateway.notifications.wording import day_text, money_text
 from resolvers.pending_payments import pending_payments_loader, pending_total
 
 BILL_READY_DAYS = 3
 BILL_LOOKBACK = timedelta(days=45)  # a bill cycle and its days to pay
-BATCH = 500  # accounts read from the CIS at a time
 
 
 async def detect_billing(services: Services, now: datetime) -> int:
     """Logs the billing news of the co-op's local day at ``now``; how many were new."""
-    by_account: dict[str, list[Subscription]] = defaultdict(list)
-    for subscription in await subscriptions(services.db, services.cooperative.id, BILLING_KINDS):
-        by_account[subscription.account_number].append(subscription)
-    numbers = sorted(by_account)
-    recorded = 0
-    for start in range(0, len(numbers), BATCH):
-        batch = numbers[start : start + BATCH]
-        chosen = [subscription for number in batch for subscription in by_account[number]]
-        recorded += await _batch(services, batch, chosen, now)
-    return recorded
+    return await by_account_batches(
+        services, BILLING_KINDS, lambda numbers, wanted: _batch(services, numbers, wanted, now)
+    )
 
 
 async def _batch(

@@ -8,7 +8,8 @@ delivery asks again (`choices_of`) when the news goes out, so a change is heard 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.auth.sessions import Principal
+from gateway.context import Services
 from gateway.notifications.conflicts import insert_or_update
 from gateway.notifications.errors import NotificationRefused
 from gateway.notifications.kinds import DEFAULT_DAYS_BEFORE, MAX_DAYS_BEFORE, NotificationKind
@@ -68,6 +70,27 @@ class Subscription:
     account_number: str
     kind: NotificationKind
     choice: Choice
+
+
+ACCOUNTS_AT_A_TIME = 500  # accounts a detection job reads from the CIS at once
+
+
+async def by_account_batches(
+    services: Services,
+    kinds: Sequence[NotificationKind],
+    detect: Callable[[list[str], list[Subscription]], Awaitable[int]],
+) -> int:
+    """Runs ``detect`` over the co-op's subscriptions to ``kinds``, a batch of accounts at a
+    time with their subscriptions; the news it logged, summed."""
+    by_account: dict[str, list[Subscription]] = defaultdict(list)
+    for subscription in await subscriptions(services.db, services.cooperative.id, kinds):
+        by_account[subscription.account_number].append(subscription)
+    numbers = sorted(by_account)
+    recorded = 0
+    for start in range(0, len(numbers), ACCOUNTS_AT_A_TIME):
+        batch = numbers[start : start + ACCOUNTS_AT_A_TIME]
+        recorded += await detect(batch, [s for number in batch for s in by_account[number]])
+    return recorded
 
 
 async def subscriptions(

@@ -13,7 +13,6 @@ usage read alongside), plus the fixed daily charge.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -25,11 +24,10 @@ from gateway.context import Services
 from gateway.notifications.addresses import addresses_text
 from gateway.notifications.kinds import NotificationKind
 from gateway.notifications.log import News, record_news
-from gateway.notifications.preferences import Subscription, subscriptions
+from gateway.notifications.preferences import Subscription, by_account_batches
 from gateway.notifications.wording import day_text, money_text
 from resolvers.usage import energy_price
 
-BATCH = 500  # accounts at a time
 LOOKBACK_DAYS = 3
 _TENTH = Decimal("0.1")
 
@@ -44,18 +42,11 @@ class _Day:
 
 async def detect_usage(services: Services, now: datetime) -> int:
     """Logs the alerts of the last local days before ``now``; how many were new."""
-    by_account: dict[str, list[Subscription]] = defaultdict(list)
-    for subscription in await subscriptions(
-        services.db, services.cooperative.id, (NotificationKind.USAGE_ALERT,)
-    ):
-        by_account[subscription.account_number].append(subscription)
-    numbers = sorted(by_account)
-    recorded = 0
-    for start in range(0, len(numbers), BATCH):
-        batch = numbers[start : start + BATCH]
-        chosen = [subscription for number in batch for subscription in by_account[number]]
-        recorded += await _batch(services, batch, chosen, now)
-    return recorded
+    return await by_account_batches(
+        services,
+        (NotificationKind.USAGE_ALERT,),
+        lambda numbers, wanted: _batch(services, numbers, wanted, now),
+    )
 
 
 async def _batch(

@@ -7,10 +7,12 @@ is always its user's co-op. The schema itself is created by the Alembic migratio
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -65,6 +67,29 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class FixedPoint(TypeDecorator[Decimal]):
+    """A Decimal with at most ``PLACES`` decimals, stored as an integer count of its smallest
+    unit: exact, and the same on SQLite and PostgreSQL."""
+
+    impl = BigInteger
+    cache_ok = True
+    PLACES: ClassVar[int]
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if value != value.quantize(Decimal(1).scaleb(-self.PLACES)):
+            raise ValueError(f"{value} has more than {self.PLACES} decimals")
+        return int(value.scaleb(self.PLACES))
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else self.shown(Decimal(value).scaleb(-self.PLACES))
+
+    def shown(self, value: Decimal) -> Decimal:
+        """How a value read back is written out."""
+        return value
 
 
 class Base(DeclarativeBase):

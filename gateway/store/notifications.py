@@ -16,40 +16,35 @@ from enum import StrEnum
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Dialect,
     ForeignKey,
     Index,
     String,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.notifications.kinds import NotificationChannel, NotificationKind
-from gateway.store.models import ACCOUNT_NUMBER_LENGTH, Base, string_enum, user_foreign_key, utc_now
+from gateway.store.models import (
+    ACCOUNT_NUMBER_LENGTH,
+    Base,
+    FixedPoint,
+    string_enum,
+    user_foreign_key,
+    utc_now,
+)
 from gateway.store.payments import Cents
 
 ALL_ACCOUNTS = "*"
-_THOUSANDTH = Decimal("0.001")
 
 
-class KilowattHours(TypeDecorator[Decimal]):
-    """A Decimal of kWh with at most three decimals, stored as integer watt-hours."""
+class KilowattHours(FixedPoint):
+    """kWh with at most three decimals, stored as integer watt-hours."""
 
-    impl = BigInteger
     cache_ok = True
+    PLACES = 3
 
-    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
-        if value is None:
-            return None
-        if value != value.quantize(_THOUSANDTH):
-            raise ValueError(f"{value} kWh has more than three decimals")
-        return int(value * 1000)
-
-    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        kwh = Decimal(value).scaleb(-3).normalize()  # 42500 Wh: 42.5 kWh
+    def shown(self, value: Decimal) -> Decimal:
+        kwh = value.normalize()  # 42500 Wh: 42.5 kWh
         return kwh.quantize(1) if kwh == kwh.to_integral_value() else kwh  # 40, not 4E+1
 
 

@@ -13,12 +13,9 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import (
-    BigInteger,
-    Dialect,
     ForeignKey,
     Index,
     String,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,6 +25,7 @@ from gateway.payments.settings import CENT
 from gateway.store.models import (
     ACCOUNT_NUMBER_LENGTH,
     Base,
+    FixedPoint,
     string_enum,
     user_foreign_key,
     utc_now,
@@ -36,21 +34,14 @@ from gateway.store.models import (
 NOTE_LENGTH = 200  # the longest error, decline message, refusal or reason a row keeps
 
 
-class Cents(TypeDecorator[Decimal]):
-    """A Decimal amount of dollars with at most two decimals, stored as integer cents."""
+class Cents(FixedPoint):
+    """Dollars with at most two decimals, stored as integer cents."""
 
-    impl = BigInteger
     cache_ok = True
+    PLACES = 2
 
-    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
-        if value is None:
-            return None
-        if value != value.quantize(CENT):
-            raise ValueError(f"{value} has more than two decimals")
-        return int(value * 100)
-
-    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
-        return None if value is None else (Decimal(value) / 100).quantize(CENT)
+    def shown(self, value: Decimal) -> Decimal:
+        return value.quantize(CENT)
 
 
 class PaymentState(StrEnum):
