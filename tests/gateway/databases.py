@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 BACKENDS = ("sqlite", "postgresql")
 TEST_DATABASE_URL = "TEST_DATABASE_URL"
@@ -44,5 +44,23 @@ async def fresh_database_url(backend: str, folder: Path) -> AsyncIterator[str]:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
         async with server.connect() as connection:
             await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    finally:
+        await server.dispose()
+
+
+async def shut_out(engine: AsyncEngine) -> None:
+    """Makes the test's PostgreSQL database refuse every connection, open ones included."""
+    name = make_url(engine.url).database
+    # From the server's own database: a database cannot shut itself out.
+    server = create_async_engine(os.environ[TEST_DATABASE_URL], isolation_level="AUTOCOMMIT")
+    try:
+        async with server.connect() as connection:
+            await connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+                ),
+                {"name": name},
+            )
     finally:
         await server.dispose()

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.gateway.databases import TEST_DATABASE_URL
+from tests.gateway.databases import shut_out
 from tests.gateway.live_gateway import SECOND_COOP_ID
 from tests.simulator_process import SimulatorControl
 
@@ -63,20 +60,7 @@ async def test_readyz_is_503_when_the_database_is_unreachable(
 ) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("an SQLite file has no server to lose")
-    name = make_url(engine.url).database
-    # From the server's own database: a database cannot shut itself out.
-    server = create_async_engine(os.environ[TEST_DATABASE_URL], isolation_level="AUTOCOMMIT")
-    try:
-        async with server.connect() as connection:
-            await connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            await connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
-                ),
-                {"name": name},
-            )
-    finally:
-        await server.dispose()
+    await shut_out(engine)
     response = await gateway.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"] == {**ALL_OK, "database": "unreachable"}

@@ -5,14 +5,11 @@ a push that finds its socket gone is no error, while a real failure still is."""
 from __future__ import annotations
 
 import logging
-import os
 from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import Message as AsgiMessage
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -21,28 +18,10 @@ from adapters.cis_soap.simulator.demo import DEMO_EMAIL
 from gateway.graphql_view import GraphQLView
 from gateway.socket_messages import TRY_AGAIN_LATER, SocketMessages, SocketProtocol
 from schema.root import build_schema
-from tests.gateway.databases import TEST_DATABASE_URL
+from tests.gateway.databases import shut_out
 from tests.gateway.graphql_socket import close_code, graphql_socket, send
 from tests.gateway.live_gateway import log_in
 from tests.schema.harness import PASSWORD
-
-
-async def shut_out(engine: AsyncEngine) -> None:
-    """Makes the test's PostgreSQL database refuse every connection, open ones included."""
-    name = make_url(engine.url).database
-    # From the server's own database: a database cannot shut itself out.
-    server = create_async_engine(os.environ[TEST_DATABASE_URL], isolation_level="AUTOCOMMIT")
-    try:
-        async with server.connect() as connection:
-            await connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            await connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
-                ),
-                {"name": name},
-            )
-    finally:
-        await server.dispose()
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite has no server
