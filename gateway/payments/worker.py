@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 
 from gateway.context import Services
 from gateway.payments.steps import LEASE, advance
+from gateway.store.models import utc_now
 from gateway.store.payments import Payment, PaymentState
 
 BATCH = 20  # payments claimed at a time
@@ -40,8 +41,11 @@ async def claim_due(services: Services, now: datetime, limit: int = BATCH) -> li
             )
         )
         if due:
+            # From the clock, not the round's ``now``: a long round must not hand out a lease
+            # that has already run out (``now`` may also lie ahead, to take later work).
+            leased_until = max(now, utc_now()) + LEASE
             await session.execute(
-                update(Payment).where(Payment.id.in_(due)).values(leased_until=now + LEASE)
+                update(Payment).where(Payment.id.in_(due)).values(leased_until=leased_until)
             )
     return due
 

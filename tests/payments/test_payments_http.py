@@ -6,18 +6,26 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.cis_soap.simulator.demo import DEMO_EMAIL, FARM_ACCOUNTS, FARM_EMAIL
 from gateway.app import create_app
+from gateway.cooperatives import load_cooperatives
 from gateway.payments.sandbox import methods as test_numbers
 from gateway.payments.sandbox_client import SandboxProcessor
+from gateway.payments.steps import LEASE
+from gateway.payments.worker import claim_due
+from gateway.runtime import start_gateway
 from gateway.settings import Settings
+from gateway.store.models import utc_now
+from gateway.store.payments import Payment
 from tests.cis_soap.local_server import serving
 from tests.gateway.live_gateway import error_codes, graphql, log_in
 from tests.gateway.mailbox import Mailbox
@@ -353,3 +361,25 @@ async def test_a_charge_whose_answer_was_lost_is_found_not_charged_again(
             await asyncio.sleep(0.1)
     assert before[SHOP] - (await balances(http, member))[SHOP] == Decimal("2.25")
     assert len(await processor.charges()) == 1
+
+
+async def test_a_late_round_still_leases_for_the_full_lease(
+    http: httpx.AsyncClient,
+    member: str,
+    processor: SandboxProcessor,
+    settings: Settings,
+    cis: RunningSimulator,
+) -> None:
+    await pending_payment(http, member, cis, processor, HOME, "1.25")
+    round_began = utc_now() - timedelta(minutes=2)  # a round that has run for two minutes
+    async with start_gateway(settings, load_cooperatives(settings.cooperatives)) as gateway:
+        services = gateway.services["custer-prairie"]
+        async with services.db.begin() as session:
+            await session.execute(update(Payment).values(next_attempt_at=round_began))
+        [claimed] = await claim_due(services, round_began)
+        async with services.db() as session:
+            leased_until = await session.scalar(
+                select(Payment.leased_until).where(Payment.id == claimed)
+            )
+    assert leased_until is not None
+    assert leased_until >= utc_now() + LEASE - timedelta(seconds=5)
