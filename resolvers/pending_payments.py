@@ -10,6 +10,7 @@ member paid it and need not pay again.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -89,3 +90,11 @@ def pending_payments_loader(
 def pending_total(allocations: tuple[PendingAllocation, ...]) -> Decimal:
     """What the allocations will take off the account's balance once applied."""
     return sum((allocation.amount for allocation in allocations), Decimal("0.00"))
+
+
+async def pending_totals(
+    db: async_sessionmaker[AsyncSession], cooperative_id: str, numbers: Sequence[str]
+) -> dict[str, Decimal]:
+    """Per account of ``numbers``, what is paid here and not applied yet: one query."""
+    in_flight = await pending_payments_loader(db, cooperative_id).load_many(numbers)
+    return {number: pending_total(found) for number, found in zip(numbers, in_flight, strict=True)}

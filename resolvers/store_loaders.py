@@ -5,14 +5,14 @@ one query for each, however many accounts it has."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.store.payments import AutopayEnrollment
 from gateway.store.usage_markers import UsageMarker
-from resolvers.batching import RecordLoader
+from resolvers.batching import RecordLoader, single
 from resolvers.pending_payments import PendingAllocation, pending_payments_loader
 
 
@@ -22,7 +22,7 @@ class StoreLoaders:
             pending_payments_loader(db, cooperative_id)
         )
 
-        async def enrollments(numbers: list[str]) -> list[AutopayEnrollment | None]:
+        async def enrollments(numbers: Sequence[str]) -> dict[str, AutopayEnrollment]:
             async with db() as session:
                 found = await session.scalars(
                     select(AutopayEnrollment).where(
@@ -30,10 +30,11 @@ class StoreLoaders:
                         AutopayEnrollment.account_number.in_(numbers),
                     )
                 )
-                by_number = {enrollment.account_number: enrollment for enrollment in found}
-            return [by_number.get(number) for number in numbers]
+                return {enrollment.account_number: enrollment for enrollment in found}
 
-        self.autopay: RecordLoader[str, AutopayEnrollment | None] = RecordLoader(enrollments)
+        self.autopay: RecordLoader[str, AutopayEnrollment | None] = RecordLoader(
+            single(enrollments)
+        )
         self._db, self._cooperative_id = db, cooperative_id
         self._usage_markers: dict[int, RecordLoader[str, tuple[UsageMarker, ...]]] = {}
 

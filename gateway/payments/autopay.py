@@ -34,7 +34,7 @@ from gateway.store.payments import (
     PaymentMethod,
     PaymentState,
 )
-from resolvers.pending_payments import pending_payments_loader, pending_total
+from resolvers.pending_payments import pending_totals
 
 MAX_DAYS_BEFORE_DUE = 20
 REMINDER_DAYS = 3  # the "upcoming draft" e-mail goes out this many days before the draft
@@ -42,13 +42,18 @@ BILL_LOOKBACK = timedelta(days=45)  # a bill older than this is not the one to d
 BATCH = 100  # enrollments claimed, and read from the CIS, at a time
 _LEASE = timedelta(minutes=5)
 
-_OUTCOMES = {
+# How an autopay draft's payment ended, as the member reads it ("… it {outcome}").
+DRAFT_OUTCOMES = {
     PaymentState.POSTED: "was paid",
     PaymentState.DECLINED: "was declined by the card or bank: please pay another way",
     PaymentState.FAILED: "could not be charged: please pay another way",
 }
 
 logger = logging.getLogger(__name__)
+
+
+def draft_outcome(state: PaymentState) -> str:
+    return DRAFT_OUTCOMES.get(state, "is being processed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,17 +89,15 @@ async def _draft_due(services: Services, enrollments: list[AutopayEnrollment], t
     numbers = [enrollment.account_number for enrollment in enrollments]
     accounts = await services.adapter.get_accounts(numbers)
     bills = await services.adapter.get_bills(numbers, DateRange(today - BILL_LOOKBACK, today))
-    in_flight = await pending_payments_loader(services.db, services.cooperative.id).load_many(
-        numbers
-    )
+    pending = await pending_totals(services.db, services.cooperative.id, numbers)
     drafted = 0
-    for enrollment, pending in zip(enrollments, in_flight, strict=True):
+    for enrollment in enrollments:
         number = enrollment.account_number
         account = accounts.get(number)
         latest = next(iter(bills.get(number, ())), None)
         if account is None or latest is None:
             continue
-        upcoming = next_draft(enrollment, account, latest, pending_total(pending))
+        upcoming = next_draft(enrollment, account, latest, pending[number])
         # Nothing to do before the reminder is due: no row, no reads.
         if upcoming is None or today < upcoming.draft_on - timedelta(days=REMINDER_DAYS):
             continue
@@ -144,6 +147,7 @@ class _Payer:
 
     principal: Principal
     method: PaymentMethod
+    token: str  # the method's, which a removed method no longer has
 
 
 async def _payer(services: Services, enrollment: AutopayEnrollment) -> _Payer | None:
@@ -158,7 +162,7 @@ async def _payer(services: Services, enrollment: AutopayEnrollment) -> _Payer | 
     principal = Principal(
         user.id, user.cooperative_id, user.email, user.role, numbers, session_id=None
     )
-    return _Payer(principal, method)
+    return _Payer(principal, method, method.token)
 
 
 async def _handle(
@@ -172,6 +176,8 @@ async def _handle(
     draft = await _draft_row(services, enrollment, bill, upcoming)
     if draft.state is not DraftState.SCHEDULED:
         return 0
+    if today < upcoming.draft_on and draft.reminded_at is not None:
+        return 0  # reminded already, and not its day yet: nothing to read
     payer = await _payer(services, enrollment)
     if payer is None:
         logger.warning("autopay of account %s has no usable payment method", bill.account_number)
@@ -199,7 +205,7 @@ async def _handle(
         return 0
     drafted = {"state": DraftState.DRAFTED, "payment_id": payment.id, "drafted_at": utc_now()}
     if await _mark(services, draft, **drafted):
-        outcome = _OUTCOMES.get(payment.state, "is being processed")
+        outcome = draft_outcome(payment.state)
         letter |= {"outcome": outcome, "confirmation": payment.reference}
         services.outbox.post("autopay-drafted", email, letter)
     return 1
@@ -256,7 +262,7 @@ async def _pay(
 ) -> Payment | None:
     settings = services.cooperative.payments
     method = payer.method
-    if settings is None or method.token is None:
+    if settings is None:  # the worker drafts only for co-ops that take payments
         return None
     allocations = [Allocation(account.account_number, upcoming.amount)]
     try:
@@ -271,7 +277,7 @@ async def _pay(
         services,
         payer.principal,
         Asked(key, key),
-        Method(method.token, method.kind, describe(method)),
+        Method(payer.token, method.kind, describe(method)),
         priced,
         PaymentChannel.AUTOPAY,
     )

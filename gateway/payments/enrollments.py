@@ -9,9 +9,9 @@ from sqlalchemy import delete, select
 from gateway.auth.sessions import Principal
 from gateway.context import Services
 from gateway.payments.autopay import MAX_DAYS_BEFORE_DUE
-from gateway.payments.methods import own_methods, processor_of
+from gateway.payments.methods import own_method, processor_of
 from gateway.payments.requests import PaymentRefused
-from gateway.store.payments import AutopayEnrollment, PaymentMethod
+from gateway.store.payments import AutopayEnrollment
 
 
 async def enroll(
@@ -32,11 +32,7 @@ async def enroll(
     if max_amount is not None and max_amount <= 0:
         raise PaymentRefused("maxAmount must be above zero")
     async with services.db.begin() as session:
-        method = await session.scalar(
-            select(PaymentMethod).where(
-                *own_methods(principal), PaymentMethod.id == payment_method_id
-            )
-        )
+        method = await own_method(session, principal, payment_method_id)
         if method is None:
             raise PaymentRefused("no such payment method (was it removed?)")
         enrollment = await session.scalar(

@@ -96,9 +96,7 @@ async def change_method(
 ) -> PaymentMethod:
     """Renames, makes default or removes one of the member's methods."""
     async with services.db.begin() as session:
-        method = await session.scalar(
-            select(PaymentMethod).where(*own_methods(principal), PaymentMethod.id == method_id)
-        )
+        method = await own_method(session, principal, method_id)
         if method is None:
             raise PaymentRefused("no such payment method")
         if nickname is not None:
@@ -109,6 +107,15 @@ async def change_method(
         if remove:
             method.removed_at, method.is_default, method.token = now, False, None
     return method
+
+
+async def own_method(
+    session: AsyncSession, principal: Principal, method_id: int
+) -> PaymentMethod | None:
+    """The member's stored method ``method_id`` (removed ones too); None when not theirs."""
+    return await session.scalar(
+        select(PaymentMethod).where(*own_methods(principal), PaymentMethod.id == method_id)
+    )
 
 
 async def paying_method(
@@ -122,7 +129,8 @@ async def paying_method(
     processor_of(services)  # a co-op without payments refuses before anything else
     if (method_id is None) == (one_time_token is None):
         raise PaymentRefused("give either paymentMethodId or oneTimeToken")
-    if one_time_token is not None:
+    if method_id is None:
+        assert one_time_token is not None  # exactly one of the two was given
         details = await _details(services, one_time_token, now)
         async with services.db() as session:
             owner = await session.scalar(
@@ -135,9 +143,7 @@ async def paying_method(
             raise PaymentRefused("the payment processor does not know that token")
         return Method(details.token, details.kind, describe(details))
     async with services.db() as session:
-        stored = await session.scalar(
-            select(PaymentMethod).where(*own_methods(principal), PaymentMethod.id == method_id)
-        )
+        stored = await own_method(session, principal, method_id)
     if stored is None or stored.token is None:
         raise PaymentRefused("no such payment method (was it removed?)")
     _check_expiry(stored.expiry_month, stored.expiry_year, now)

@@ -28,7 +28,7 @@ from gateway.context import Services
 from gateway.payments.processor import Charge, ChargeStatus
 from gateway.payments.requests import REFERENCE_PREFIX
 from gateway.store.models import utc_now
-from gateway.store.payments import Payment, PaymentState
+from gateway.store.payments import UNFINISHED, Payment, PaymentState
 
 # States that took the member's money and kept it (applied, applying, or left for staff).
 _KEPT = (
@@ -37,7 +37,6 @@ _KEPT = (
     PaymentState.NEEDS_ATTENTION,
     PaymentState.SETTLED,
 )
-_MOVING = (PaymentState.RECORDED, PaymentState.CHARGED, PaymentState.REFUNDING)
 
 
 @dataclass
@@ -64,15 +63,17 @@ async def reconcile(services: Services) -> Reconciliation:
     applied = await _applied_in_cis(services, list(payments.values()))
     after = await _payments(services)
     result = Reconciliation(payments=len(payments))
+    # The state only: a retry changes nothing else a difference could be about.
     result.moved = {
         reference
         for reference, payment in after.items()
-        if reference not in payments or _version(payments[reference]) != _version(payment)
+        if reference not in payments or payments[reference].state is not payment.state
     }
     result.in_flight = sorted(
-        {p.reference for p in after.values() if p.state in _MOVING} | result.moved
+        {p.reference for p in after.values() if p.state in UNFINISHED} | result.moved
     )
-    others = await _other_cooperatives_references(services)
+    unmatched = [c.reference for c in charges if c.reference not in after]
+    others = await _other_cooperatives_references(services, unmatched)
     approved = {
         c.reference: c
         for c in charges
@@ -93,15 +94,16 @@ async def _payments(services: Services) -> dict[str, Payment]:
         return {payment.reference: payment for payment in found}
 
 
-def _version(payment: Payment) -> PaymentState:
-    # The state only: a retry changes nothing else a difference could be about.
-    return payment.state
-
-
-async def _other_cooperatives_references(services: Services) -> set[str]:
+async def _other_cooperatives_references(services: Services, references: list[str]) -> set[str]:
+    """Which of ``references`` another co-op of this database made (a shared processor key)."""
+    if not references:
+        return set()
     async with services.db() as session:
         found = await session.scalars(
-            select(Payment.reference).where(Payment.cooperative_id != services.cooperative.id)
+            select(Payment.reference).where(
+                Payment.cooperative_id != services.cooperative.id,
+                Payment.reference.in_(references),
+            )
         )
         return set(found)
 

@@ -199,13 +199,14 @@ async def _post(services: Services, payment: Payment) -> bool:
             )
     if ended is PaymentState.POSTED:
         logger.info("payment %s applied in the CIS", payment.reference)
-        await messages.send_receipt(services, await load(services, payment.id), now)
+        await messages.send_receipt(services, payment, now)  # nothing it tells has changed
     elif ended is PaymentState.NEEDS_ATTENTION:
         logger.error(
             "payment %s: the CIS refused part of it, which the co-op must apply or refund: %s",
             payment.reference,
             "; ".join(result.refusals.values()),
         )
+        # Read again: the mail names the refused allocations, just written.
         await messages.send_needs_attention(services, await load(services, payment.id))
     else:
         logger.warning("payment %s: the CIS refused all of it; refunding", payment.reference)

@@ -16,11 +16,9 @@ from sqlalchemy import or_, select, update
 from gateway.context import Services
 from gateway.payments.steps import LEASE, advance
 from gateway.store.models import utc_now
-from gateway.store.payments import Payment, PaymentState
+from gateway.store.payments import UNFINISHED, Payment
 
 BATCH = 20  # payments claimed at a time
-# The states a payment leaves by itself, each with a step to take.
-UNFINISHED = (PaymentState.RECORDED, PaymentState.CHARGED, PaymentState.REFUNDING)
 
 
 async def claim_due(services: Services, now: datetime, limit: int = BATCH) -> list[int]:

@@ -21,7 +21,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.payments.processor import MethodKind
-from gateway.payments.settings import CENT
 from gateway.store.models import (
     ACCOUNT_NUMBER_LENGTH,
     Base,
@@ -40,9 +39,6 @@ class Cents(FixedPoint):
     cache_ok = True
     PLACES = 2
 
-    def shown(self, value: Decimal) -> Decimal:
-        return value.quantize(CENT)
-
 
 class PaymentState(StrEnum):
     RECORDED = "RECORDED"  # asked for; the charge not made yet, or its outcome unknown
@@ -55,6 +51,10 @@ class PaymentState(StrEnum):
     # The CIS applied some allocations and refused others: the co-op's staff settle the rest.
     NEEDS_ATTENTION = "NEEDS_ATTENTION"
     SETTLED = "SETTLED"  # staff applied the refused part by hand or refunded it: done
+
+
+# The states a payment leaves by itself, each with a step to take.
+UNFINISHED = (PaymentState.RECORDED, PaymentState.CHARGED, PaymentState.REFUNDING)
 
 
 class PaymentMethod(Base):
