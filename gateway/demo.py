@@ -30,7 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.cis_soap.simulator.demo import (
     DEMO_ACCOUNTS,
     DEMO_EMAIL,
+    DEMO_LAST_NAME,
     DEMO_SHOP_ACCOUNT,
+    DEMO_SHOP_POSTAL_CODE,
     FARM_ACCOUNTS,
     FARM_EMAIL,
 )
@@ -62,9 +64,13 @@ LOGIN_MUTATION = f"""mutation Login {{
   login(email: "{DEMO_EMAIL}", password: "{DEMO_PASSWORD}") {{ token expiresAt }}
 }}"""
 # The demo shop's account, holder and service ZIP, as on its bill: a new login for it.
+_SHOP_BILL = (
+    f'accountNumber: "{DEMO_SHOP_ACCOUNT}", holderName: "{DEMO_LAST_NAME}",'
+    f' postalCode: "{DEMO_SHOP_POSTAL_CODE}"'
+)
 SIGN_UP_MUTATION = f"""mutation SignUp {{
   register(
-    account: {{accountNumber: "{DEMO_SHOP_ACCOUNT}", holderName: "Rivera", postalCode: "68822"}}
+    account: {{{_SHOP_BILL}}}
     email: "you@example.net"
   )
 }}"""

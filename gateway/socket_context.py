@@ -5,12 +5,14 @@ the payload ``{"authorization": "Bearer <token>"}`` (browsers cannot put headers
 WebSocket). The login is checked again at most every ``RECHECK_SECONDS`` while the
 connection lives, so a session that is logged out, revoked or expired, or an account that
 is unlinked, stops receiving within that time. The checks again only read: an open socket
-is no use of the session, so a tab left open still reaches the idle timeout, and no
-connection writes to the database every minute.
+is no use of the session or access token, so a tab left open still reaches the idle
+timeout, and no connection writes to the database every minute. The connection's
+subscriptions share one check: the first to find it stale makes it, the others wait for it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -20,7 +22,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.auth.bearer import authenticate
-from gateway.auth.sessions import Principal, authenticate_session
+from gateway.auth.sessions import Principal
 from gateway.context import Services
 from gateway.cooperatives import Cooperative
 from gateway.outage_feed import OutageFeedHub
@@ -46,6 +48,7 @@ class SocketContext:
     _token: str | None = field(default=None, repr=False)
     _principal: Principal | None = None
     _checked_at: float = 0.0
+    _recheck_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @property
     def cooperative(self) -> Cooperative:
@@ -57,15 +60,8 @@ class SocketContext:
         ``LoginUncheckable`` when the database fails."""
         if token is None:
             return False
-        services = self.services
         try:
-            principal = await authenticate(
-                services.db,
-                services.cooperative.id,
-                token,
-                lifetimes=services.lifetimes,
-                now=datetime.now(UTC),
-            )
+            principal = await self._authenticate(token, touch=True)
         except (OSError, SQLAlchemyError) as error:
             _database_failed("cannot check a socket's login", error)
             raise LoginUncheckable from None
@@ -75,27 +71,38 @@ class SocketContext:
     async def principal(self) -> Principal | None:
         """The connection's login, checked again when the last check is over
         ``RECHECK_SECONDS`` old; None once it has ended."""
-        if self._principal is not None and self.clock() - self._checked_at > RECHECK_SECONDS:
-            await self._recheck(self._principal)
+        if self._stale():
+            async with self._recheck_lock:
+                if self._stale():  # not if another subscription checked it while this waited
+                    await self._recheck()
         return self._principal
 
-    async def _recheck(self, principal: Principal) -> None:
-        db, cooperative_id, token = self.services.db, self.cooperative.id, self._token
-        lifetimes, now = self.services.lifetimes, datetime.now(UTC)
-        assert token is not None  # a principal was found for it
+    def _stale(self) -> bool:
+        return self._principal is not None and self.clock() - self._checked_at > RECHECK_SECONDS
+
+    async def _recheck(self) -> None:
+        assert self._token is not None  # a principal was found for it
         try:
-            if principal.session_id is None:  # a personal access token: no idle timeout
-                found = await authenticate(db, cooperative_id, token, lifetimes=lifetimes, now=now)
-            else:
-                found = await authenticate_session(
-                    db, cooperative_id, token, lifetimes=lifetimes, now=now, touch=False
-                )
+            # Only a read: a session's idle timeout runs on, and neither a session nor an
+            # access token has its last use written.
+            found = await self._authenticate(self._token, touch=False)
         except (OSError, SQLAlchemyError) as error:
             # The login stays as it was until the database answers again.
             _database_failed("cannot check a subscription's login again", error)
         else:
             self._principal = found
         self._checked_at = self.clock()
+
+    async def _authenticate(self, token: str, *, touch: bool) -> Principal | None:
+        services = self.services
+        return await authenticate(
+            services.db,
+            services.cooperative.id,
+            token,
+            lifetimes=services.lifetimes,
+            now=datetime.now(UTC),
+            touch=touch,
+        )
 
 
 def _database_failed(doing: str, error: Exception) -> None:

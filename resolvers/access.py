@@ -20,7 +20,14 @@ MUST_CHANGE_PASSWORD = "change the temporary password first (changePassword)"  #
 
 
 def signed_in(context: RequestContext) -> Principal:
-    principal = any_login(context)
+    return acting(context.principal)
+
+
+def acting(principal: Principal | None, message: str | None = None) -> Principal:
+    """``principal`` when it is a login that may act: UNAUTHENTICATED without one (saying
+    ``message``, if given), FORBIDDEN while it must change its temporary password first."""
+    if principal is None:
+        raise Unauthenticated() if message is None else Unauthenticated(message)
     if principal.must_change_password:
         raise Forbidden(MUST_CHANGE_PASSWORD)
     return principal
@@ -75,6 +82,12 @@ def own_account(principal: Principal, account_number: str) -> str:
 
 def readable_account(context: RequestContext, account_number: str) -> str:
     """``account_number`` when the request may read it; NOT_FOUND otherwise."""
-    if not signed_in(context).may_read_account(account_number):
+    return readable(signed_in(context), account_number)
+
+
+def readable(principal: Principal, account_number: str) -> str:
+    """``account_number`` when the principal may read it (its own; staff, any of the
+    co-op's); NOT_FOUND otherwise."""
+    if not principal.may_read_account(account_number):
         raise NotFound(f"no account {account_number}")
     return account_number

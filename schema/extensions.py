@@ -29,7 +29,7 @@ from graphql import (
     ExecutionResult as GraphQLExecutionResult,
 )
 from strawberry.extensions import ParserCache, SchemaExtension
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from adapters.errors import CisError
 from gateway.context import RequestContext
@@ -72,14 +72,31 @@ class IntrospectionPolicy(SchemaExtension):
 
 class ErrorPolicy(SchemaExtension):
     """Gives every error of the result a stable code, masks unexpected ones, and drops
-    field suggestions for anyone but staff."""
+    field suggestions for anyone but staff.
+
+    A streamed result (each push of a subscription) is coded as it leaves; any other
+    result when its operation ends. The last pushed result is also the operation's
+    result, and is not coded twice."""
+
+    _streamed = False  # set on the instance, which serves one operation
 
     def on_operation(self) -> Iterator[None]:
         yield
+        if self._streamed:
+            return  # coded push by push
         result = self.execution_context.result
         if isinstance(result, GraphQLExecutionResult | ExecutionResult) and result.errors:
-            suggest = _staff_request(self.execution_context.context)
-            result.errors = [client_error(error, suggest=suggest) for error in result.errors]
+            result.errors = self._client_errors(result.errors)
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        self._streamed = True
+        if isinstance(result, ExecutionResult) and result.errors:
+            result.errors = self._client_errors(result.errors)
+        yield
+
+    def _client_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        suggest = _staff_request(self.execution_context.context)
+        return [client_error(error, suggest=suggest) for error in errors]
 
 
 def error_code(error: GraphQLError) -> ErrorCode:

@@ -19,7 +19,7 @@ from schema.enums import OutageEventStatus
 from schema.errors import BadUserInput
 from schema.fields import mutation
 from schema.info import GatewayInfo
-from schema.outages import Outage
+from schema.outages import Outage, local_instant
 from schema.profile import us_phone
 
 MAX_NOTE_LENGTH = 500
@@ -80,12 +80,11 @@ class OutageReportMutations:
         (receipt,) = await context.services.adapter.submit_outage_reports([report])
         event = await context.loaders.outages.load(receipt.outage_event_id)
         zone = context.cooperative.time_zone
-        etr = receipt.estimated_restoration
         return OutageReportReceipt(
             report_id=receipt.report_id,
             service_location_id=receipt.service_location_id,
             status=receipt.status,
-            estimated_restoration=None if etr is None else etr.astimezone(zone),
+            estimated_restoration=local_instant(receipt.estimated_restoration, zone),
             outage=None if event is None else Outage.from_record(event, zone),
         )
 

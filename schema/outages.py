@@ -45,8 +45,8 @@ class Outage(Node):
             status=event.status,
             cause=event.cause,
             started_at=event.start_time.astimezone(zone),
-            estimated_restoration=_local(event.estimated_restoration, zone),
-            restored_at=_local(event.restored_at, zone),
+            estimated_restoration=local_instant(event.estimated_restoration, zone),
+            restored_at=local_instant(event.restored_at, zone),
             customers_affected=event.customers_affected,
             customers_restored=event.customers_restored,
             crew_status=event.crew_status,
@@ -92,7 +92,7 @@ class ServiceOutageStatus:
     ) -> ServiceOutageStatus:
         return cls(
             power_status=status.power_status,
-            estimated_restoration=_local(status.estimated_restoration, zone),
+            estimated_restoration=local_instant(status.estimated_restoration, zone),
             outage_event_id=status.outage_event_id,
         )
 
@@ -105,5 +105,6 @@ class ServiceOutageStatus:
         return None if event is None else Outage.from_record(event, context.cooperative.time_zone)
 
 
-def _local(instant: datetime | None, zone: ZoneInfo) -> datetime | None:
+def local_instant(instant: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """``instant`` in the co-op's zone; None stays None."""
     return None if instant is None else instant.astimezone(zone)

@@ -21,11 +21,11 @@ from gateway.auth.sessions import Principal
 from gateway.outage_feed import AccountsOutage, ServicePower
 from gateway.socket_context import RECHECK_SECONDS, SocketContext
 from gateway.subscriber_inbox import Inbox, InboxOverflow
-from resolvers.access import MUST_CHANGE_PASSWORD
+from resolvers.access import acting, readable
 from schema.enums import PowerStatus
-from schema.errors import BadUserInput, Forbidden, NotFound, RateLimited, Unauthenticated
+from schema.errors import BadUserInput, RateLimited
 from schema.fields import subscription
-from schema.outages import Outage
+from schema.outages import Outage, local_instant
 
 SocketInfo = Info[SocketContext, None]
 T = TypeVar("T")
@@ -41,12 +41,11 @@ class AffectedService:
     @classmethod
     def of(cls, service: ServicePower, context: SocketContext) -> AffectedService:
         status, zone = service.status, context.cooperative.time_zone
-        etr = status.estimated_restoration
         return cls(
             account_number=service.account_number,
             service_location_id=status.service_location_id,
             power_status=status.power_status,
-            estimated_restoration=None if etr is None else etr.astimezone(zone),
+            estimated_restoration=local_instant(status.estimated_restoration, zone),
         )
 
 
@@ -104,12 +103,7 @@ class Subscription:
 
 async def _member(context: SocketContext) -> Principal:
     """The connection's login as it is now; UNAUTHENTICATED once it has ended."""
-    principal = await context.principal()
-    if principal is None:
-        raise Unauthenticated("the login has ended: log in and subscribe again")
-    if principal.must_change_password:
-        raise Forbidden(MUST_CHANGE_PASSWORD)
-    return principal
+    return acting(await context.principal(), "the login has ended: log in and subscribe again")
 
 
 def _chosen_accounts(principal: Principal, account_numbers: list[str] | None) -> list[str]:
@@ -126,10 +120,9 @@ def _chosen_accounts(principal: Principal, account_numbers: list[str] | None) ->
 
 
 def _check_readable(principal: Principal, account_numbers: Collection[str]) -> None:
-    """NOT_FOUND for an account the login may not read (as ``readable_account`` answers)."""
+    """NOT_FOUND for an account the login may not read."""
     for number in account_numbers:
-        if not principal.may_read_account(number):
-            raise NotFound(f"no account {number}")
+        readable(principal, number)
 
 
 async def _pushes(

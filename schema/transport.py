@@ -1,13 +1,10 @@
-"""Which operations each transport serves, and coded errors in every result a stream pushes.
+"""Which operations each transport serves.
 
 HTTP serves queries and mutations; the WebSocket serves subscriptions only. A socket's
 context lives as long as the connection (``gateway.socket_context``): it has none of the
 per-request loaders, "now", client address or audit trail that queries and mutations are
 built on, so they stay on HTTP with every check they have there. An operation sent over
 the wrong transport is BAD_USER_INPUT and is not run.
-
-``ErrorPolicy`` codes a result when its operation ends, which for a subscription is after
-its last push; here each pushed result is coded (and masked) as it leaves.
 """
 
 from __future__ import annotations
@@ -16,12 +13,10 @@ from collections.abc import Iterator
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionResult, StreamExecutionResult
 from strawberry.types.graphql import OperationType
 
 from gateway.socket_context import SocketContext
 from schema.errors import BadUserInput
-from schema.extensions import client_error
 
 SUBSCRIPTIONS_OVER_SOCKET = (
     "subscriptions are served over a WebSocket at /graphql (graphql-transport-ws)"
@@ -38,9 +33,4 @@ class TransportPolicy(SchemaExtension):
         if over_socket != subscribing:
             refusal = BadUserInput(SUBSCRIPTIONS_OVER_SOCKET if subscribing else QUERIES_OVER_HTTP)
             context.result = GraphQLExecutionResult(data=None, errors=[refusal])
-        yield
-
-    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
-        if isinstance(result, ExecutionResult) and result.errors:
-            result.errors = [client_error(error, suggest=False) for error in result.errors]
         yield

@@ -98,8 +98,15 @@ async def revoke_access_tokens(session: AsyncSession, user_id: int, now: datetim
 
 
 async def authenticate_access_token(
-    db: async_sessionmaker[AsyncSession], cooperative_id: str, token: str, now: datetime
+    db: async_sessionmaker[AsyncSession],
+    cooperative_id: str,
+    token: str,
+    now: datetime,
+    *,
+    touch: bool = True,
 ) -> Principal | None:
+    """Who an access token is: None unless it is a live token of this co-op. With
+    ``touch=False`` it only reads, and last_used_at stays as it was."""
     if not well_formed(token, ACCESS_TOKEN_PREFIX):
         return None
     async with db.begin() as session:
@@ -120,7 +127,9 @@ async def authenticate_access_token(
         stored, user = found
         if user.role is Role.STAFF:
             return None  # staff have no access tokens: a token outlives the staff session rules
-        if stored.last_used_at is None or now - stored.last_used_at >= LAST_USED_RESOLUTION:
+        if touch and (
+            stored.last_used_at is None or now - stored.last_used_at >= LAST_USED_RESOLUTION
+        ):
             stored.last_used_at = now
         account_numbers = await linked_account_numbers(session, user.id, cooperative_id)
     return Principal(

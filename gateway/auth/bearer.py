@@ -20,9 +20,14 @@ async def authenticate(
     *,
     lifetimes: SessionLifetimes,
     now: datetime | None = None,
+    touch: bool = True,
 ) -> Principal | None:
-    """The principal of a live session or access token of this co-op; None for anything else."""
+    """The principal of a live session or access token of this co-op; None for anything else.
+    With ``touch=False`` it only reads: the check is no use of the token, and its
+    last_used_at stays as it was."""
     now = utc_now() if now is None else now
     if token.startswith(ACCESS_TOKEN_PREFIX):
-        return await authenticate_access_token(db, cooperative_id, token, now)
-    return await authenticate_session(db, cooperative_id, token, lifetimes=lifetimes, now=now)
+        return await authenticate_access_token(db, cooperative_id, token, now, touch=touch)
+    return await authenticate_session(
+        db, cooperative_id, token, lifetimes=lifetimes, now=now, touch=touch
+    )

@@ -37,7 +37,6 @@ from adapters.cis_soap.simulator.control import (
     outage_change,
 )
 from adapters.cis_soap.simulator.dispatch import check_batch_size, dispatch, item_count
-from adapters.cis_soap.simulator.outages import OPEN_STATUSES
 from adapters.cis_soap.simulator.soap import (
     SoapFault,
     authenticate,
@@ -77,7 +76,8 @@ class SimulatorBackend(CisAdapter, Protocol):
         crew_status: CrewStatus | None = None,
         estimated_restoration: datetime | None = None,
     ) -> OutageEvent:
-        """Move a live outage on; ``CisFault`` for an unknown one."""
+        """Move a live outage on; ``CisFault`` for an unknown one (FAULT_UNKNOWN_OBJECT)
+        or one that is not live (FAULT_INVALID_REQUEST), its reason fit to show."""
 
 
 def _contract_file(path: Path, service_url: str) -> bytes:
@@ -167,6 +167,10 @@ class _SoapEndpoint:
         return _xml_response(fault_envelope(fault), 500, message_id)
 
 
+# How the outage route answers the backend's refusals: an unknown outage, one not live.
+_OUTAGE_REFUSALS = {operations.FAULT_UNKNOWN_OBJECT: 404, operations.FAULT_INVALID_REQUEST: 409}
+
+
 def _outage_route(backend: SimulatorBackend) -> Callable[[Request], Awaitable[Response]]:
     """``POST /_sim/outages/{id}``: moves a live outage on (``control.outage_change``) and
     answers it as it now is; 404 for an unknown outage, 409 for one that is not live (a
@@ -181,18 +185,18 @@ def _outage_route(backend: SimulatorBackend) -> Callable[[Request], Awaitable[Re
             change = outage_change(update)
         except (ControlError, json.JSONDecodeError, UnicodeDecodeError) as error:
             return JSONResponse({"error": str(error)}, status_code=400)
-        current = (await backend.get_outages([event_id])).get(event_id)
-        if current is None:
-            return JSONResponse({"error": f"no outage {event_id}"}, status_code=404)
-        if current.status not in OPEN_STATUSES:
-            state = current.status.name.lower()
-            return JSONResponse({"error": f"outage {event_id} is {state}"}, status_code=409)
-        event = await backend.advance_outage(
-            event_id,
-            status=change.status,
-            crew_status=change.crew_status,
-            estimated_restoration=change.estimated_restoration,
-        )
+        try:
+            event = await backend.advance_outage(
+                event_id,
+                status=change.status,
+                crew_status=change.crew_status,
+                estimated_restoration=change.estimated_restoration,
+            )
+        except CisFault as fault:
+            status_code = _OUTAGE_REFUSALS.get(fault.code)
+            if status_code is None:
+                raise
+            return JSONResponse({"error": fault.reason}, status_code=status_code)
         etr = event.estimated_restoration
         return JSONResponse(
             {

@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 from adapters.cis_soap.operations import FAULT_INVALID_REQUEST, FAULT_UNKNOWN_OBJECT
 from adapters.cis_soap.simulator import billing, outage_seed, usage_window, writes
 from adapters.cis_soap.simulator.dataset import Dataset, SampleCustomer
-from adapters.cis_soap.simulator.outages import OutageBook
+from adapters.cis_soap.simulator.outages import OPEN_STATUSES, OutageBook
 from adapters.cis_soap.simulator.rates import rate_schedule
 from adapters.cis_soap.simulator.specs import SERVICE_TYPE, AccountSpec, LocationSpec
 from adapters.cis_soap.simulator.store import Store
 from adapters.cis_soap.simulator.usage import UsageModel
-from adapters.errors import CisFault
+from adapters.errors import CisFault, CisRefused
 from adapters.records import (
     Account,
     AccountStatus,
@@ -245,10 +245,15 @@ class SimulatedCis:
         crew_status: CrewStatus | None = None,
         estimated_restoration: datetime | None = None,
     ) -> OutageEvent:
-        """Move an outage on (new ETR, crew dispatched, restored…) with a new sequence."""
+        """Move a live outage on (new ETR, crew dispatched, restored…) with a new sequence.
+        Refuses an unknown outage, and one that is not live: a restored one, or a planned
+        one (those keep to the schedule the seed gave them)."""
         state = self._outages.get(outage_event_id)
         if state is None:
-            raise CisFault(FAULT_UNKNOWN_OBJECT, "no such outage event", outage_event_id)
+            raise CisFault(FAULT_UNKNOWN_OBJECT, f"no outage {outage_event_id}", outage_event_id)
+        if state.status not in OPEN_STATUSES:
+            reason = f"outage {outage_event_id} is {state.status.name.lower()}"
+            raise CisRefused(FAULT_INVALID_REQUEST, reason, outage_event_id)
         self._outages.advance(
             state,
             self.now(),

@@ -280,7 +280,7 @@ class OutageChange:
 
 
 # A live outage is confirmed or restored; a planned one keeps to the seed's schedule (the
-# route refuses to move it, as it does a restored one).
+# backend refuses to move it, as it does a restored one).
 _OUTAGE_STATUSES = (OutageStatus.CONFIRMED, OutageStatus.RESTORED)
 
 

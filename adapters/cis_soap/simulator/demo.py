@@ -35,6 +35,10 @@ DEMO_CUSTOMER_ID = "C900001"
 FARM_CUSTOMER_ID = "C900002"
 DEMO_CUSTOMER_IDS = (DEMO_CUSTOMER_ID, FARM_CUSTOMER_ID)
 
+DEMO_LAST_NAME = "Rivera"
+_BROKEN_BOW = TOWN_BY_NAME["Broken Bow"]  # the home's and the shop's town
+DEMO_SHOP_POSTAL_CODE = _BROKEN_BOW.postal_code
+
 DEMO_HOME_ACCOUNT = "90000101"
 DEMO_SHOP_ACCOUNT = "90000102"
 DEMO_CABIN_ACCOUNT = "90000103"
@@ -57,11 +61,11 @@ def demo_members(seed: int, today: date) -> tuple[Member, Member]:
 
 
 def _demo_household(today: date) -> Member:
-    broken_bow, arnold = TOWN_BY_NAME["Broken Bow"], TOWN_BY_NAME["Arnold"]
+    broken_bow, arnold = _BROKEN_BOW, TOWN_BY_NAME["Arnold"]
     home = town_address("1418 S 9th Ave", broken_bow)
     customer = Customer(
         customer_id=DEMO_CUSTOMER_ID,
-        last_name="Rivera",
+        last_name=DEMO_LAST_NAME,
         billing_address=home,
         first_name="Dana",
         email=DEMO_EMAIL,
@@ -78,7 +82,7 @@ def _demo_household(today: date) -> Member:
         solar_kw=6,
     )
     shop_service = Service(
-        town_address("44780 Road 798", broken_bow, "Rivera Welding & Repair"),
+        town_address("44780 Road 798", broken_bow, f"{DEMO_LAST_NAME} Welding & Repair"),
         "Commercial",
         place_near(broken_bow, 60_000, 9002),
         Feeder("Broken Bow", "BB-3"),
