@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
-from gateway.cli_common import cooperatives_of
+from gateway.cli_common import cooperative_of, cooperatives_of
 
 if TYPE_CHECKING:
     from gateway.settings import Settings
@@ -126,21 +126,19 @@ def _run_reconcile(settings: Settings) -> NoReturn:
 def _run_settle(
     settings: Settings, reference: str, how: str, cooperative_id: str | None
 ) -> NoReturn:
+    from gateway.cooperatives import Cooperatives
     from gateway.payments.settle import Settlement, settle
     from gateway.runtime import start_gateway
 
+    command = "coop-gateway payments settle"
+    chosen = cooperative_of(cooperatives_of(settings, command), cooperative_id, command, sole=True)
+
     async def settled() -> bool:
-        cooperatives = cooperatives_of(settings, "coop-gateway payments settle")
-        async with start_gateway(settings, cooperatives) as gateway:
-            chosen = cooperative_id or next(iter(gateway.services))
-            if len(gateway.services) > 1 and cooperative_id is None:
-                sys.exit("coop-gateway payments settle: name the co-op with --cooperative")
-            services = gateway.services.get(chosen)
-            if services is None:
-                sys.exit(f"coop-gateway payments settle: no co-op {chosen}")
-            return await settle(services, reference.strip(), Settlement(how))
+        only_chosen = Cooperatives(by_id={chosen.id: chosen}, default=chosen)
+        async with start_gateway(settings, only_chosen) as gateway:
+            return await settle(gateway.services[chosen.id], reference.strip(), Settlement(how))
 
     if not asyncio.run(settled()):
-        sys.exit(f"coop-gateway payments settle: no payment {reference} needs attention")
+        sys.exit(f"{command}: no payment {reference} needs attention")
     print(f"{reference} settled ({how})")
     sys.exit(0)

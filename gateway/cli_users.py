@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
-from gateway.cli_common import cooperatives_of
+from gateway.cli_common import cooperative_of, cooperatives_of
 
 if TYPE_CHECKING:
     from gateway.cooperatives import Cooperative
@@ -43,14 +43,7 @@ def run(args: argparse.Namespace, settings: Settings) -> NoReturn:
 
     command = f"coop-gateway users {args.users_command}"
     # Checked against the co-op files: a login at a co-op nobody serves is no login.
-    cooperatives = cooperatives_of(settings, command)
-    if args.cooperative is None:
-        cooperative = cooperatives.default
-    elif args.cooperative in cooperatives.by_id:
-        cooperative = cooperatives.by_id[args.cooperative]
-    else:
-        served = ", ".join(cooperatives.by_id)
-        sys.exit(f"{command}: no co-op {args.cooperative!r}; this gateway serves {served}")
+    cooperative = cooperative_of(cooperatives_of(settings, command), args.cooperative, command)
     url = args.database_url or settings.database_url
     try:
         sys.exit(asyncio.run(_create_staff(command, url, cooperative, args.email)))
@@ -63,6 +56,7 @@ async def _create_staff(command: str, url: str, cooperative: Cooperative, email:
 
     from gateway.auth.passwords import TEMPORARY_PASSWORD_LIFETIME, new_temporary_password
     from gateway.auth.users import create_user, normalize_email
+    from gateway.durations import in_words
     from gateway.store.database import create_engine, schema_is_current, session_factory
     from gateway.store.models import Role
 
@@ -94,9 +88,8 @@ async def _create_staff(command: str, url: str, cooperative: Cooperative, email:
     # Shown here once and nowhere else (only its hash is stored, and it is never logged).
     print(f"Created staff login {normalize_email(email)} at {cooperative.name} ({cooperative.id}).")
     print(f"Temporary password: {password}")
-    hours = round(TEMPORARY_PASSWORD_LIFETIME.total_seconds() / 3600)
     print(
-        f"It must be changed at first login, within {hours} hours"
+        f"It must be changed at first login, within {in_words(TEMPORARY_PASSWORD_LIFETIME)}"
         f" (before {cooperative.local_time_text(expires_at)})."
     )
     return 0

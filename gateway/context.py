@@ -7,7 +7,8 @@ to (the co-op's adapter and the database).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -47,6 +48,11 @@ class RequestContext:
     loaders: CisLoaders
     received_at: datetime  # one "now" per request, in UTC
     _store: StoreLoaders | None = None
+    # Staff reads audited by this request, by (account number, member e-mail): resolved
+    # True once the event is written (``resolvers.audit``).
+    staff_reads: dict[tuple[str | None, str | None], asyncio.Future[bool]] = field(
+        default_factory=dict
+    )
 
     @property
     def cooperative(self) -> Cooperative:

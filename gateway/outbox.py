@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Any
 
 from gateway.mail import Mailer, MailError
@@ -40,55 +39,44 @@ class Outbox:
         """Composes the message now (a template mistake fails here, loudly) and sends it in
         the background."""
         message = self.mailer.compose(template, to, values)
-        self._start(self._send(message, template))
+        self._background(self.mailer.send(message), f"sending a {template} message")
 
-    def _start(self, sending: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(sending)
-        self._sending.add(task)  # the loop keeps only weak references to tasks
-        task.add_done_callback(self._sending.discard)
-
-    async def _prepare_and_send(self, preparing: Coroutine[Any, Any, Letter | None]) -> None:
-        # Let the answer leave first: work started at once would slow its sending down.
-        await asyncio.sleep(_AFTER_THE_ANSWER)
-        try:
-            letter = await preparing
-        except Exception:
-            logger.exception("could not prepare a message")
-            return
-        if letter is not None:
-            message = self.mailer.compose(letter.template, letter.to, letter.values)
-            await self._send(message, letter.template)
-
-    def post_after(self, preparing: Coroutine[Any, Any, Letter | None]) -> None:
+    def post_after(self, preparing: Coroutine[Any, Any, Letter]) -> None:
         """Runs ``preparing`` (the writes behind a message, say) in the background too and
-        sends the letter it returns, if any: the request answers before that work, so its
-        timing says nothing about whether there was any."""
-        self._start(self._prepare_and_send(preparing))
+        sends the letter it returns: the request answers before that work, so its timing
+        says nothing about whether there was any."""
+        self._background(self._post_prepared(preparing), "preparing a message")
 
     def post_sending(self, sending: Coroutine[Any, Any, None], what: str) -> None:
-        """Runs ``sending`` (a message by another channel: a text) in the background too;
-        a failure is logged as ``what`` not sent, without the error's text, which may
-        quote the recipient."""
-        self._start(self._send_other(sending, what))
+        """Runs ``sending`` (a message by another channel: a text) in the background too."""
+        self._background(sending, f"sending a {what}")
 
-    async def _send_other(self, sending: Coroutine[Any, Any, None], what: str) -> None:
-        await asyncio.sleep(_AFTER_THE_ANSWER)
-        try:
-            await sending
-        except Exception as error:
-            logger.error("could not send a %s: %s", what, type(error).__name__)
-        else:
-            logger.info("sent a %s", what)
+    async def _post_prepared(self, preparing: Coroutine[Any, Any, Letter]) -> None:
+        letter = await preparing
+        self.post(letter.template, letter.to, letter.values)
+
+    def _background(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        """Runs ``work`` once the answer has left; a failure is logged as ``what`` failing,
+        with the mail server's reply or else only the error's type (its text may quote the
+        recipient)."""
+
+        async def run() -> None:
+            # Let the answer leave first: work started at once would slow its sending down.
+            await asyncio.sleep(_AFTER_THE_ANSWER)
+            try:
+                await work
+            except MailError as error:
+                logger.error("%s failed: %s", what, error)
+            except Exception as error:
+                logger.error("%s failed: %s", what, type(error).__name__)
+            else:
+                logger.info("%s: done", what)
+
+        task = asyncio.create_task(run())
+        self._sending.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(self._sending.discard)
 
     async def drain(self) -> None:
         """Waits for the messages still being sent (at shutdown)."""
         while self._sending:
             await asyncio.gather(*self._sending)
-
-    async def _send(self, message: EmailMessage, template: str) -> None:
-        try:
-            await self.mailer.send(message)
-        except MailError as error:
-            logger.error("could not send a %s message: %s", template, error)
-        else:
-            logger.info("sent a %s message", template)

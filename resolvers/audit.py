@@ -10,35 +10,23 @@ audited. A read waits for its event to be written, so no data leaves unaudited.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.requests import Request
 
 from gateway.auth.audit import AuditKind, record
 from gateway.auth.sessions import Principal
 from gateway.auth.users import normalize_email
 from gateway.context import RequestContext
 from gateway.store.models import AuditEvent, Role, User, UserAccount
-from resolvers.pagination import Page, cursor_of
+from resolvers.access import signed_in
+from resolvers.pagination import Page, check_page_size, cursor_of, key_of
 from schema.errors import BadUserInput
 
 DEFAULT_AUDIT_PAGE_SIZE = 50
 MAX_AUDIT_PAGE_SIZE = 200
-
-_Read = tuple[str | None, str | None]  # (account number, member e-mail)
-
-# Per request, the reads whose event is written or being written, and whether it was. Keyed
-# by the starlette Request: RequestContext (slots, compared by value) cannot be a weak key,
-# and the Request lives exactly as long as the request. The values hold no reference back.
-_written: weakref.WeakKeyDictionary[Request, dict[_Read, asyncio.Future[bool]]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 class AuditNotWritten(RuntimeError):
@@ -59,6 +47,13 @@ class AuditRow:
     detail: str | None
 
 
+async def audit_account_read(context: RequestContext, account_number: str) -> None:
+    """Audits a read of the account as a staff read unless it is one of the asker's own
+    (members read theirs; so does a staff user with linked accounts)."""
+    if account_number not in signed_in(context).account_numbers:
+        await audit_staff_read(context, account_number=account_number)
+
+
 async def audit_staff_read(
     context: RequestContext,
     *,
@@ -71,7 +66,7 @@ async def audit_staff_read(
     if principal is None or principal.role is not Role.STAFF:
         return
     email = None if member_email is None else normalize_email(member_email)
-    reads = _written.setdefault(context.request, {})
+    reads = context.staff_reads
     key = (account_number, email)
     pending = reads.get(key)
     if pending is not None:
@@ -139,15 +134,16 @@ async def audit_events(
     kind: str | None = None,
     member_email: str | None = None,
     account_number: str | None = None,
-    first: int = DEFAULT_AUDIT_PAGE_SIZE,
+    first: int | None = None,
     after: str | None = None,
 ) -> Page[AuditRow]:
     """A page of the co-op's audit log, newest first. The caller checked the asker is staff.
 
     ``member_email`` matches events about that login or about any account linked to it now.
     """
-    if not 1 <= first <= MAX_AUDIT_PAGE_SIZE:
-        raise BadUserInput(f"first must be between 1 and {MAX_AUDIT_PAGE_SIZE}")
+    first = check_page_size(
+        first, default=DEFAULT_AUDIT_PAGE_SIZE, minimum=1, maximum=MAX_AUDIT_PAGE_SIZE
+    )
     cooperative_id = context.cooperative.id
     where: list[ColumnElement[bool]] = [AuditEvent.cooperative_id == cooperative_id]
     if kind is not None:
@@ -218,13 +214,11 @@ async def _before(session: AsyncSession, cooperative_id: str, after: str) -> Col
 
 
 def _event_id(cursor: str) -> int | None:
-    try:
-        decoded = base64.urlsafe_b64decode(cursor.encode("ascii")).decode()
-        event_id = int(decoded.partition(":")[2])
-    except (binascii.Error, UnicodeError, ValueError):
+    key = key_of(cursor)
+    # Only an id as `cursor_of` was given it: not " 7", "+7" or "07".
+    if key is None or not key.isascii() or not key.isdigit() or str(int(key)) != key:
         return None
-    # Only what `cursor_of` gave out: the same text back, prefix included.
-    return event_id if cursor_of(str(event_id)) == cursor else None
+    return int(key)
 
 
 async def _emails(

@@ -35,10 +35,28 @@ def cursor_of(key: str) -> str:
     return base64.urlsafe_b64encode(f"{_PREFIX}{key}".encode()).decode()
 
 
-def check_page_size(first: int | None) -> int:
-    size = DEFAULT_PAGE_SIZE if first is None else first
-    if not 0 <= size <= MAX_PAGE_SIZE:
-        raise BadUserInput(f"first must be between 0 and {MAX_PAGE_SIZE}")
+def key_of(cursor: str) -> str | None:
+    """The key ``cursor_of`` made ``cursor`` of; None for any text it did not give out."""
+    try:
+        decoded = base64.urlsafe_b64decode(cursor.encode("ascii")).decode()
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+    if not decoded.startswith(_PREFIX):
+        return None
+    key = decoded.removeprefix(_PREFIX)
+    return key if cursor_of(key) == cursor else None
+
+
+def check_page_size(
+    first: int | None,
+    *,
+    default: int = DEFAULT_PAGE_SIZE,
+    minimum: int = 0,
+    maximum: int = MAX_PAGE_SIZE,
+) -> int:
+    size = default if first is None else first
+    if not minimum <= size <= maximum:
+        raise BadUserInput(f"first must be between {minimum} and {maximum}")
     return size
 
 
@@ -92,11 +110,7 @@ async def paginate_period(
 
 
 def _position_after(rows: Sequence[T], key: Callable[[T], str], after: str) -> int:
-    try:
-        decoded = base64.urlsafe_b64decode(after.encode("ascii")).decode()
-    except (binascii.Error, UnicodeError, ValueError):
-        decoded = ""
-    wanted = decoded.removeprefix(_PREFIX) if decoded.startswith(_PREFIX) else None
+    wanted = key_of(after)
     for position, row in enumerate(rows):
         if key(row) == wanted:
             return position + 1

@@ -15,8 +15,7 @@ from datetime import date, timedelta
 
 from gateway.context import RequestContext
 from gateway.store.usage_markers import UsageMarker
-from resolvers.access import signed_in
-from resolvers.audit import audit_staff_read
+from resolvers.audit import audit_account_read
 from resolvers.periods import years_before
 from resolvers.usage_markers import MAX_PERIOD_DAYS
 from resolvers.usage_periods import Days, PeriodFigures, period_by_quarters
@@ -67,8 +66,7 @@ async def compared_figures(
 ) -> tuple[PeriodFigures, PeriodFigures]:
     """The usage of both sides. Staff may mark any account, so reading another's usage is a
     staff read and audited first, as ``Query.node`` audits one."""
-    if account_number not in signed_in(context).account_numbers:
-        await audit_staff_read(context, account_number=account_number)
+    await audit_account_read(context, account_number)
     before, marked = await asyncio.gather(
         period_by_quarters(context, account_number, *days.before),
         period_by_quarters(context, account_number, *days.marked),

@@ -9,7 +9,9 @@ from __future__ import annotations
 import strawberry
 
 from gateway.auth import credentials, registration
+from gateway.auth.passwords import TEMPORARY_PASSWORD_LIFETIME
 from gateway.auth.registration import AccountProof
+from gateway.durations import in_words
 from gateway.store.models import ACCOUNT_NUMBER_LENGTH
 from resolvers.access import login_session
 from schema.auth import check_throttle
@@ -22,9 +24,12 @@ from schema.refusals import email_address, refusals_as_bad_input
 MAX_FIELD_LENGTH = 100
 REGISTRATION_ANSWER = (
     "If these details match an account, a temporary password is on its way to that e-mail"
-    " address. It works once, within 24 hours."
+    f" address. It works once, within {in_words(TEMPORARY_PASSWORD_LIFETIME)}."
 )
-RESET_ANSWER = "If that address has a login, a reset code is on its way to it (valid 30 minutes)."
+RESET_ANSWER = (
+    "If that address has a login, a reset code is on its way to it"
+    f" (valid {in_words(credentials.RESET_LIFETIME)})."
+)
 
 
 @strawberry.input(description="What proves an account is yours, as on your bill.")
@@ -56,7 +61,7 @@ class CredentialMutations:
         check_throttle(context, context.services.throttles.register)
         proof, address = account.proof(), email_address(email)
         await registration.register(
-            context.services, proof, address, context.origin, context.received_at
+            context.services, context.loaders, proof, address, context.origin, context.received_at
         )
         return REGISTRATION_ANSWER
 
@@ -134,7 +139,12 @@ class CredentialMutations:
         check_throttle(context, context.services.throttles.register)
         with refusals_as_bad_input():
             numbers = await registration.link_account(
-                context.services, principal, account.proof(), context.origin, context.received_at
+                context.services,
+                context.loaders,
+                principal,
+                account.proof(),
+                context.origin,
+                context.received_at,
             )
         return Member.of(principal.email, numbers)
 

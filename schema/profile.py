@@ -21,6 +21,7 @@ from adapters import records
 from adapters.errors import CisError
 from gateway.auth import email_change
 from gateway.auth.audit import AuditKind
+from gateway.durations import in_words
 from resolvers.access import login_session, may_write
 from resolvers.audit import record_own_change
 from schema.errors import BadUserInput, CisUnavailableError, NotFound
@@ -169,8 +170,8 @@ class ProfileMutations:
 
     @mutation(
         "Starts changing the login's e-mail address, with the current password: e-mails a"
-        " code (valid 30 minutes) to the new address. True alike when that address already"
-        " has a login, which gets no code."
+        f" code (valid {in_words(email_change.EMAIL_CHANGE_LIFETIME)}) to the new address."
+        " True alike when that address already has a login, which gets no code."
     )
     async def request_email_change(
         self, info: GatewayInfo, current_password: str, new_email: str

@@ -20,7 +20,12 @@ from strawberry.types import ExecutionContext
 
 from gateway.auth.users import normalize_email
 from resolvers.access import readable_account, signed_in, staff
-from resolvers.audit import DEFAULT_AUDIT_PAGE_SIZE, audit_events, audit_staff_read
+from resolvers.audit import (
+    DEFAULT_AUDIT_PAGE_SIZE,
+    audit_account_read,
+    audit_events,
+    audit_staff_read,
+)
 from resolvers.members import linked_accounts
 from resolvers.offices import nearest
 from schema.account import ACCOUNT_TYPE, Account
@@ -74,12 +79,11 @@ class Query:
 
     @field("An object by global id, if the request may read it.")
     async def node(self, info: GatewayInfo, id: strawberry.ID) -> Node | None:
-        principal = signed_in(info.context)
+        signed_in(info.context)
         type_name, key = parse_global_id(id)
         if type_name == ACCOUNT_TYPE:
             number = readable_account(info.context, key)
-            if number not in principal.account_numbers:  # so a staff read: members read theirs
-                await audit_staff_read(info.context, account_number=number)
+            await audit_account_read(info.context, number)
             return await account_or_not_found(info, number)
         if type_name == OUTAGE_TYPE:
             event = await info.context.loaders.outages.load(key)
@@ -133,7 +137,7 @@ class Query:
             kind=kind,
             member_email=member_email,
             account_number=account_number,
-            first=DEFAULT_AUDIT_PAGE_SIZE if first is None else first,
+            first=first,
             after=after,
         )
         zone = context.cooperative.time_zone

@@ -13,8 +13,9 @@ import strawberry
 from gateway.auth import access_tokens, sessions, two_factor
 from gateway.auth.audit import AuditKind
 from gateway.auth.credentials import stored_user
+from gateway.auth.sessions import Principal
 from gateway.context import RequestContext
-from gateway.store.models import AccessToken, ClientKind, Role, TokenScope
+from gateway.store.models import AccessToken, ClientKind, Role, TokenScope, UserSession
 from resolvers.access import login_session, signed_in
 from resolvers.audit import record_own_change
 from schema.errors import BadUserInput, Forbidden, NotFound
@@ -34,6 +35,20 @@ class LoginSession:
     last_used_at: datetime
     expires_at: datetime
     current: bool = strawberry.field(description="The session of this request.")
+
+    @classmethod
+    def of(cls, row: UserSession, context: RequestContext) -> LoginSession:
+        zone = context.cooperative.time_zone
+        principal = context.principal
+        return cls(
+            id=row.id,
+            client_kind=row.client_kind,
+            user_agent=row.user_agent,
+            created_at=row.created_at.astimezone(zone),
+            last_used_at=row.last_used_at.astimezone(zone),
+            expires_at=row.expires_at.astimezone(zone),
+            current=principal is not None and row.id == principal.session_id,
+        )
 
 
 @strawberry.type
@@ -78,23 +93,10 @@ class Security:
     @field("The login's open sessions, most recently used first.")
     async def sessions(self, info: GatewayInfo) -> list[LoginSession]:
         context = info.context
-        principal = signed_in(context)
-        zone = context.cooperative.time_zone
         found = await sessions.live_sessions(
-            context.services.db, principal, context.services.lifetimes, context.received_at
+            context.services.db, signed_in(context), context.services.lifetimes, context.received_at
         )
-        return [
-            LoginSession(
-                id=row.id,
-                client_kind=row.client_kind,
-                user_agent=row.user_agent,
-                created_at=row.created_at.astimezone(zone),
-                last_used_at=row.last_used_at.astimezone(zone),
-                expires_at=row.expires_at.astimezone(zone),
-                current=row.id == principal.session_id,
-            )
-            for row in found
-        ]
+        return [LoginSession.of(row, context) for row in found]
 
     @field("The login's personal access tokens that still work.")
     async def access_tokens(self, info: GatewayInfo) -> list[AccessTokenInfo]:
@@ -106,7 +108,8 @@ class Security:
 
 
 async def security_of(context: RequestContext) -> Security:
-    user = await stored_user(context.services, signed_in(context))
+    with refusals_as_bad_input():  # a login deleted since its session began
+        user = await stored_user(context.services, signed_in(context))
     return Security(
         two_factor_enabled=user.totp_confirmed_at is not None,
         has_pass_phrase=user.pass_phrase_hash is not None,
@@ -117,11 +120,13 @@ async def security_of(context: RequestContext) -> Security:
 class SecurityMutations:
     @mutation("Logs one of the login's sessions out; false if it is not open.")
     async def revoke_session(self, info: GatewayInfo, id: int) -> bool:
-        return bool(await _revoke_sessions(info.context, only=id))
+        context = info.context
+        return bool(await _revoke_sessions(context, login_session(context), only=id))
 
     @mutation("Logs every other session of the login out; how many there were.")
     async def revoke_other_sessions(self, info: GatewayInfo) -> int:
-        return await _revoke_sessions(info.context, keep=login_session(info.context).session_id)
+        principal = login_session(info.context)
+        return await _revoke_sessions(info.context, principal, keep=principal.session_id)
 
     @mutation("Creates a personal access token for scripts (read-only unless asked).")
     async def create_access_token(
@@ -146,12 +151,10 @@ class SecurityMutations:
         now = context.received_at
         expires_at = None if expires_in_days is None else now + timedelta(days=expires_in_days)
         async with context.services.db.begin() as session:
-            try:
+            with refusals_as_bad_input():
                 created = await access_tokens.create_access_token(
                     session, principal, name, scope, expires_at, now
                 )
-            except access_tokens.TooManyTokens as error:
-                raise BadUserInput(str(error)) from None
             record_own_change(
                 session,
                 context,
@@ -214,9 +217,12 @@ class SecurityMutations:
 
 
 async def _revoke_sessions(
-    context: RequestContext, *, only: int | None = None, keep: int | None = None
+    context: RequestContext,
+    principal: Principal,
+    *,
+    only: int | None = None,
+    keep: int | None = None,
 ) -> int:
-    principal = login_session(context)
     now = context.received_at
     async with context.services.db.begin() as session:
         revoked = await sessions.revoke_sessions(

@@ -22,6 +22,7 @@ from gateway.auth.passwords import hash_password, verify_password
 from gateway.auth.sessions import Principal, revoke_sessions
 from gateway.auth.users import normalize_email
 from gateway.context import Services
+from gateway.durations import minutes
 from gateway.outbox import Letter
 from gateway.store.models import OneTimePurpose, User
 
@@ -132,7 +133,7 @@ async def _reset_letter(services: Services, user: User, now: datetime) -> Letter
     values = {
         "cooperative": cooperative.name,
         "token": token,
-        "minutes": str(int(RESET_LIFETIME.total_seconds() // 60)),
+        "minutes": minutes(RESET_LIFETIME),
         "portal_url": cooperative.portal_url,
     }
     return Letter("password-reset", user.email, values)

@@ -21,6 +21,7 @@ from gateway.auth.credentials import CredentialRefused, user_with_password
 from gateway.auth.sessions import Principal
 from gateway.auth.users import normalize_email
 from gateway.context import Services
+from gateway.durations import minutes
 from gateway.store.models import OneTimePurpose, User
 
 EMAIL_CHANGE_LIFETIME = timedelta(minutes=30)
@@ -94,7 +95,7 @@ async def request_email_change(
         {
             "cooperative": services.cooperative.name,
             "token": token,
-            "minutes": str(int(EMAIL_CHANGE_LIFETIME.total_seconds() // 60)),
+            "minutes": minutes(EMAIL_CHANGE_LIFETIME),
         },
     )
 

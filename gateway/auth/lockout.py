@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, case, literal, or_, update
 
 from gateway.auth.audit import AuditKind, Origin, record
 from gateway.context import Services
+from gateway.durations import minutes
 from gateway.store.models import User, UtcDateTime
 
 MAX_FAILURES = 5
@@ -73,7 +74,7 @@ async def record_failure(
             user.email,
             {
                 "cooperative": services.cooperative.name,
-                "minutes": str(int(LOCKOUT.total_seconds() // 60)),
+                "minutes": minutes(LOCKOUT),
                 "client_address": origin.client_address or "an unknown address",
             },
         )

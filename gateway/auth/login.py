@@ -55,7 +55,15 @@ async def login(
     stored_hash = None if user is None else user.password_hash
     password_matches = await verify_password(stored_hash, attempt.password)
     if user is None:
-        await _audit(services, AuditKind.LOGIN_FAILED, origin, now, None, "no such login")
+        async with services.db.begin() as session:
+            record(
+                session,
+                services.cooperative.id,
+                AuditKind.LOGIN_FAILED,
+                origin,
+                at=now,
+                detail="no such login",
+            )
         return None
     refusal = _refusal(user, password_matches, now)
     if refusal is None and user.totp_confirmed_at is not None:
@@ -177,17 +185,3 @@ async def _use_recovery_code(
             user_id=user.id,
         )
     return used is not None
-
-
-async def _audit(
-    services: Services,
-    kind: AuditKind,
-    origin: Origin,
-    now: datetime,
-    user_id: int | None,
-    detail: str,
-) -> None:
-    async with services.db.begin() as session:
-        record(
-            session, services.cooperative.id, kind, origin, at=now, user_id=user_id, detail=detail
-        )

@@ -21,7 +21,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.contract import CisAdapter
 from adapters.records import Customer, ServiceLocation
 from gateway.auth.audit import AuditKind, Origin, record
 from gateway.auth.passwords import (
@@ -33,6 +32,7 @@ from gateway.auth.sessions import Principal, linked_account_numbers
 from gateway.auth.users import normalize_email
 from gateway.context import Services
 from gateway.store.models import Role, User, UserAccount
+from resolvers.loaders import CisLoaders
 
 _UNKNOWN_CUSTOMER = "-"  # asked for when the account is unknown, so the CIS work is the same
 _NOT_LETTERS = re.compile(r"[^\w]+")
@@ -47,24 +47,27 @@ class AccountProof:
     postal_code: str
 
 
-async def proof_holds(adapter: CisAdapter, proof: AccountProof) -> bool:
-    """Whether the CIS's account, customer and service addresses match the proof."""
+async def proof_holds(loaders: CisLoaders, proof: AccountProof) -> bool:
+    """Whether the CIS's account, customer and service addresses match the proof (read
+    through the request's loaders, so the answer's fields read them from cache)."""
     number = proof.account_number
-    accounts, locations = await asyncio.gather(
-        adapter.get_accounts([number]), adapter.get_service_locations([number])
+    account, locations = await asyncio.gather(
+        loaders.accounts.load(number), loaders.service_locations.load(number)
     )
-    account = accounts.get(number)
     customer_id = _UNKNOWN_CUSTOMER if account is None else account.customer_id
-    customer = (await adapter.get_customers([customer_id])).get(customer_id)
+    customer = await loaders.customers.load(customer_id)
     if account is None or customer is None:
         return False
-    return _name_matches(customer, proof.holder_name) & _zip_matches(
-        locations.get(number, ()), proof.postal_code
-    )
+    return _name_matches(customer, proof.holder_name) & _zip_matches(locations, proof.postal_code)
 
 
 async def register(
-    services: Services, proof: AccountProof, email: str, origin: Origin, now: datetime
+    services: Services,
+    loaders: CisLoaders,
+    proof: AccountProof,
+    email: str,
+    origin: Origin,
+    now: datetime,
 ) -> None:
     """Creates the login (or renews an unused temporary password) and e-mails it, when the
     proof holds; tells an existing login's owner that someone tried. Returns the same way
@@ -72,7 +75,7 @@ async def register(
     email = normalize_email(email)
     temporary_password = new_temporary_password()
     password_hash, holds = await asyncio.gather(
-        hash_password(temporary_password), proof_holds(services.adapter, proof)
+        hash_password(temporary_password), proof_holds(loaders, proof)
     )
     try:
         outcome = await _register(services, proof, email, password_hash, holds, origin, now)
@@ -147,11 +150,16 @@ class AccountNotProven(ValueError):
 
 
 async def link_account(
-    services: Services, principal: Principal, proof: AccountProof, origin: Origin, now: datetime
+    services: Services,
+    loaders: CisLoaders,
+    principal: Principal,
+    proof: AccountProof,
+    origin: Origin,
+    now: datetime,
 ) -> frozenset[str]:
     """Links another account to the principal's login, proven like sign-up; the login's
     account numbers after it."""
-    holds = await proof_holds(services.adapter, proof)
+    holds = await proof_holds(loaders, proof)
     try:
         async with services.db.begin() as session:
             audit = _Audit(session, services.cooperative.id, origin, now, proof.account_number)
@@ -177,7 +185,7 @@ async def unlink_account(
         raise AccountNotProven("a login keeps at least one account")
     async with services.db.begin() as session:
         # The login's row locked first: two unlinks at once cannot leave it with none.
-        await session.get(User, principal.user_id, with_for_update=True)
+        user = await session.get(User, principal.user_id, with_for_update=True)
         await session.execute(
             delete(UserAccount).where(
                 UserAccount.user_id == principal.user_id,
@@ -190,7 +198,7 @@ async def unlink_account(
         if not remaining:  # a concurrent unlink took the other one: roll this one back
             raise AccountNotProven("a login keeps at least one account")
         audit = _Audit(session, services.cooperative.id, origin, now, account_number)
-        audit(AuditKind.ACCOUNT_UNLINKED, await session.get(User, principal.user_id), None)
+        audit(AuditKind.ACCOUNT_UNLINKED, user, None)
         return remaining
 
 

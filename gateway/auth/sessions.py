@@ -73,18 +73,6 @@ class IssuedSession:
     principal: Principal
 
 
-@dataclass(frozen=True, slots=True)
-class SessionInfo:
-    """A session as its member sees it in the list of their sessions."""
-
-    id: int
-    client_kind: ClientKind
-    user_agent: str | None
-    created_at: datetime
-    last_used_at: datetime
-    expires_at: datetime
-
-
 async def open_session(
     session: AsyncSession,
     user: User,
@@ -209,7 +197,7 @@ async def live_sessions(
     principal: Principal,
     lifetimes: SessionLifetimes,
     now: datetime,
-) -> Sequence[SessionInfo]:
+) -> Sequence[UserSession]:
     """The user's sessions that still work, most recently used first."""
     async with db() as session:
         rows = await session.scalars(
@@ -223,17 +211,7 @@ async def live_sessions(
             )
             .order_by(UserSession.last_used_at.desc(), UserSession.id.desc())
         )
-        return [
-            SessionInfo(
-                id=row.id,
-                client_kind=row.client_kind,
-                user_agent=row.user_agent,
-                created_at=row.created_at,
-                last_used_at=row.last_used_at,
-                expires_at=row.expires_at,
-            )
-            for row in rows
-        ]
+        return list(rows)
 
 
 async def revoke_sessions(

@@ -21,6 +21,8 @@ import struct
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode
 
+from gateway.auth.tokens import token_hash
+
 STEP_SECONDS = 30
 DIGITS = 6
 _SECRET_BYTES = 20  # 160 bits, RFC 4226's recommended length
@@ -107,7 +109,7 @@ def normalize_recovery_code(text: str) -> str:
 def recovery_code_hash(code: str) -> str:
     """The hex SHA-256 of the normalized code, the only form of it to store."""
     # A plain SHA-256 suffices: the code is 60 random bits, not a guessable password.
-    return hashlib.sha256(normalize_recovery_code(code).encode()).hexdigest()
+    return token_hash(normalize_recovery_code(code))
 
 
 def _key(secret: str) -> bytes:
