@@ -13,11 +13,8 @@ from gateway.notifications.sms import sms_sender
 from resolvers.access import may_write
 from schema.fields import mutation
 from schema.info import GatewayInfo
-from schema.notifications import (
-    NotificationContact,
-    NotificationPreference,
-    notification_refusals,
-)
+from schema.notifications import NotificationContact, NotificationPreference
+from schema.refusals import refusals_as_bad_input
 from schema.scalars import Money
 
 
@@ -38,7 +35,7 @@ class NotificationMutations:
         account_number: str | None = None,
     ) -> NotificationContact:
         context = info.context
-        with notification_refusals():
+        with refusals_as_bad_input():
             contact = await contacts.add_contact(
                 context.services,
                 sms_sender(context.services),
@@ -58,7 +55,7 @@ class NotificationMutations:
         self, info: GatewayInfo, id: int, code: str
     ) -> NotificationContact:
         context = info.context
-        with notification_refusals():
+        with refusals_as_bad_input():
             contact = await contacts.verify_contact(
                 context.services, may_write(context), id, code, context.received_at
             )
@@ -92,9 +89,9 @@ class NotificationMutations:
             sms=sms,
             days_before=days_before,
             threshold_kwh=threshold_kwh,
-            threshold_cost=None if threshold_cost is None else Decimal(threshold_cost),
+            threshold_cost=threshold_cost,
         )
-        with notification_refusals():
+        with refusals_as_bad_input():
             stored = await preferences.set_preference(
                 context.services.db, may_write(context), change, context.received_at
             )

@@ -4,18 +4,14 @@ account and kind, and the digest choice; read on ``viewer.notifications``."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
 import strawberry
 
 from gateway.notifications import contacts, preferences
-from gateway.notifications.errors import NotificationRefused
 from gateway.notifications.kinds import NotificationChannel, NotificationKind
 from gateway.store import notifications as stored
 from resolvers.access import signed_in
-from schema.errors import BadUserInput
 from schema.info import GatewayInfo
 from schema.scalars import Money
 
@@ -101,21 +97,13 @@ async def notifications_of(info: GatewayInfo) -> Notifications:
     context = info.context
     principal = signed_in(context)
     db = context.services.db
-    async with db() as session:
-        digest = principal.user_id in await preferences.digest_members(session, [principal.user_id])
-    found, chosen = await asyncio.gather(
-        contacts.contacts_of(db, principal), preferences.stored_preferences(db, principal)
+    digest, found, chosen = await asyncio.gather(
+        preferences.digest_chosen(db, principal),
+        contacts.contacts_of(db, principal),
+        preferences.stored_preferences(db, principal),
     )
     return Notifications(
         digest=digest,
         contacts=[NotificationContact.of(contact) for contact in found],
         preferences=[NotificationPreference.of(preference) for preference in chosen],
     )
-
-
-@contextmanager
-def notification_refusals() -> Iterator[None]:
-    try:
-        yield
-    except NotificationRefused as error:
-        raise BadUserInput(str(error)) from None

@@ -17,19 +17,15 @@ from sqlalchemy import and_, or_, select
 from gateway.context import Services
 from gateway.notifications.addresses import service_addresses
 from gateway.notifications.kinds import AUTOPAY_KINDS, NotificationKind
-from gateway.notifications.log import Key, News, logged, record_news
-from gateway.notifications.preferences import subscriptions
+from gateway.notifications.log import News, record_news
+from gateway.notifications.preferences import Occasion, not_told_yet
 from gateway.notifications.wording import day_text, money_text
+from gateway.payments.autopay import draft_outcome
 from gateway.store.models import User
-from gateway.store.payments import AutopayDraft, DraftState, Payment, PaymentState
-from resolvers.pending_payments import pending_payments_loader, pending_total
+from gateway.store.payments import AutopayDraft, DraftState, Payment
+from resolvers.pending_payments import pending_totals
 
 DONE_DAYS = 2  # drafts of this many local days back are still news
-_PAID = {
-    PaymentState.POSTED: "was paid",
-    PaymentState.DECLINED: "was declined by the card or bank: please pay another way",
-    PaymentState.FAILED: "could not be charged: please pay another way",
-}
 
 
 async def detect_autopay(services: Services, now: datetime) -> int:
@@ -60,30 +56,17 @@ async def detect_autopay(services: Services, now: datetime) -> int:
         )
     if not drafts:
         return 0
-    wanted: dict[tuple[str, NotificationKind], list[int]] = {}
-    drafted = {draft.account_number for draft, _, _ in drafts}
-    for subscription in await subscriptions(services.db, cooperative_id, AUTOPAY_KINDS, drafted):
-        key = (subscription.account_number, subscription.kind)
-        wanted.setdefault(key, []).append(subscription.user_id)
-    candidates = [
-        (draft, payment, told, user_id)
-        for draft, payment, told in drafts
-        for user_id in wanted.get((draft.account_number, _kind(draft)), ())
-    ]
-    known = await logged(services, (_key(draft, user_id) for draft, _, _, user_id in candidates))
-    fresh = [item for item in candidates if _key(item[0], item[3]) not in known]
+    fresh = await not_told_yet(services, AUTOPAY_KINDS, drafts, lambda found: _occasion(found[0]))
     if not fresh:
         return 0
-    numbers = sorted({draft.account_number for draft, _, _, _ in fresh})
-    loader = pending_payments_loader(services.db, cooperative_id)
-    accounts, addresses, in_flight = await asyncio.gather(
+    numbers = sorted({draft.account_number for (draft, _, _), _ in fresh})
+    accounts, addresses, pending = await asyncio.gather(
         services.adapter.get_accounts(numbers),
         service_addresses(services, numbers),
-        loader.load_many(numbers),
+        pending_totals(services.db, cooperative_id, numbers),
     )
-    pending = dict(zip(numbers, (pending_total(found) for found in in_flight), strict=True))
     news = []
-    for draft, payment, enrollee_email, user_id in fresh:
+    for (draft, payment, enrollee_email), user_id in fresh:
         number = draft.account_number
         facts = {"account": number, "address": addresses[number]}
         account = accounts.get(number)
@@ -106,12 +89,11 @@ def _kind(draft: AutopayDraft) -> NotificationKind:
     return NotificationKind.AUTOPAY_DONE
 
 
-def _key(draft: AutopayDraft, user_id: int) -> Key:
-    return (user_id, draft.account_number, _kind(draft), draft.bill_id)
+def _occasion(draft: AutopayDraft) -> Occasion:
+    return (draft.account_number, _kind(draft), draft.bill_id)
 
 
 def _outcome(draft: AutopayDraft, payment: Payment | None) -> str:
     if payment is None:
         return f"was not made: {draft.reason or 'there was nothing to pay'}"
-    done = _PAID.get(payment.state, "is being processed")
-    return f"of {money_text(payment.amount)} {done}"
+    return f"of {money_text(payment.amount)} {draft_outcome(payment.state)}"

@@ -14,7 +14,7 @@ Payments made here but not applied in the CIS yet count as paid.
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from adapters.records import Account, Bill, DateRange
@@ -24,10 +24,10 @@ from gateway.notifications.kinds import BILLING_KINDS, NotificationKind
 from gateway.notifications.log import News, record_news
 from gateway.notifications.preferences import Subscription, by_account_batches
 from gateway.notifications.wording import day_text, money_text
-from resolvers.pending_payments import pending_payments_loader, pending_total
+from gateway.payments.autopay import BILL_LOOKBACK
+from resolvers.pending_payments import pending_totals
 
 BILL_READY_DAYS = 3
-BILL_LOOKBACK = timedelta(days=45)  # a bill cycle and its days to pay
 
 
 async def detect_billing(services: Services, now: datetime) -> int:
@@ -42,14 +42,12 @@ async def _batch(
 ) -> int:
     today = services.cooperative.local_date(now)
     adapter = services.adapter
-    loader = pending_payments_loader(services.db, services.cooperative.id)
-    accounts, bills, addresses, in_flight = await asyncio.gather(
+    accounts, bills, addresses, pending = await asyncio.gather(
         adapter.get_accounts(numbers),
         adapter.get_bills(numbers, DateRange(today - BILL_LOOKBACK, today)),
         service_addresses(services, numbers),
-        loader.load_many(numbers),
+        pending_totals(services.db, services.cooperative.id, numbers),
     )
-    pending = dict(zip(numbers, (pending_total(found) for found in in_flight), strict=True))
     news = []
     for subscription in wanted:
         number = subscription.account_number

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway import durations
 from gateway.auth.email_change import InvalidEmail, checked_email
 from gateway.auth.sessions import Principal
 from gateway.context import Services
@@ -111,7 +112,7 @@ async def add_contact(
 def _send_code(services: Services, sms: SmsSender, contact: NotificationContact, code: str) -> None:
     """In the background: the request answers without waiting for the mail server."""
     cooperative = services.cooperative.name
-    minutes = str(int(CODE_LIFETIME.total_seconds() // 60))
+    minutes = durations.minutes(CODE_LIFETIME)
     if contact.channel is NotificationChannel.EMAIL:
         values = {"cooperative": cooperative, "code": code, "minutes": minutes}
         services.outbox.post("notification-code", contact.address, values)
@@ -149,8 +150,8 @@ async def verify_contact(
             )
     if refused:
         raise NotificationRefused(WRONG_CODE)
-    async with services.db() as session:
-        return await _own(session, principal, contact_id)
+    contact.verified_at = now  # as the UPDATE set it: the contact is detached
+    return contact
 
 
 async def remove_contact(services: Services, principal: Principal, contact_id: int) -> bool:
@@ -169,12 +170,10 @@ async def remove_contact(services: Services, principal: Principal, contact_id: i
 
 async def _own(session: AsyncSession, principal: Principal, contact_id: int) -> NotificationContact:
     contact = await session.scalar(
-        select(NotificationContact)
-        .where(
+        select(NotificationContact).where(
             NotificationContact.id == contact_id,
             NotificationContact.user_id == principal.user_id,
         )
-        .execution_options(populate_existing=True)
     )
     if contact is None:
         raise NotificationRefused(f"no contact {contact_id}")

@@ -11,6 +11,7 @@ keeps the feed sequence it has read up to (``cursor``), which only ever moves fo
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -23,11 +24,17 @@ from gateway.store.notifications import NotificationJob
 _KEY = ("cooperative_id", "family")
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    token: str  # the lease's, for `finish_job`
+    cursor: int | None  # the feed sequence read up to, as of the claim
+
+
 async def claim_job(
     services: Services, family: str, every: timedelta, lease: timedelta, now: datetime
-) -> str | None:
-    """The lease's token when this worker runs ``family``'s job now (it is due and nobody
-    else runs it), for `finish_job`; None otherwise."""
+) -> ClaimedJob | None:
+    """The claim when this worker runs ``family``'s job now (it is due and nobody else
+    runs it); None otherwise."""
     job = NotificationJob
     cooperative_id = services.cooperative.id
     async with services.db() as session:  # a read first: most rounds find nothing due
@@ -36,10 +43,11 @@ async def claim_job(
         return None
     token = uuid.uuid4().hex
     async with services.db.begin() as session:
-        await session.execute(
-            insert_new(session, job, _KEY).values(cooperative_id=cooperative_id, family=family)
-        )
-        claimed = await session.scalar(
+        if found is None:  # the family's first run (or a concurrent worker's)
+            await session.execute(
+                insert_new(session, job, _KEY).values(cooperative_id=cooperative_id, family=family)
+            )
+        claimed = await session.execute(
             update(job)
             .where(
                 job.cooperative_id == cooperative_id,
@@ -48,9 +56,10 @@ async def claim_job(
                 or_(job.last_run_at.is_(None), job.last_run_at <= now - every),
             )
             .values(leased_until=now + lease, lease_token=token)
-            .returning(job.family)
+            .returning(job.cursor)
         )
-    return None if claimed is None else token
+        row = claimed.first()
+    return None if row is None else ClaimedJob(token, row.cursor)
 
 
 def _due(job: NotificationJob, every: timedelta, now: datetime) -> bool:
@@ -59,7 +68,7 @@ def _due(job: NotificationJob, every: timedelta, now: datetime) -> bool:
 
 
 async def finish_job(
-    services: Services, family: str, token: str, started: datetime, *, ran: bool
+    services: Services, family: str, claimed: ClaimedJob, started: datetime, *, ran: bool
 ) -> None:
     """Releases the job if this worker still holds it; ``ran`` (the run that began at
     ``started``) False, it failed: due again at the next round."""
@@ -72,7 +81,7 @@ async def finish_job(
             .where(
                 NotificationJob.cooperative_id == services.cooperative.id,
                 NotificationJob.family == family,
-                NotificationJob.lease_token == token,
+                NotificationJob.lease_token == claimed.token,
             )
             .values(**values)
         )

@@ -27,6 +27,7 @@ from gateway.notifications.conflicts import insert_new
 from gateway.notifications.kinds import NotificationKind
 from gateway.payments.steps import retry_delay
 from gateway.store.notifications import LogState, NotificationLog
+from gateway.store.payments import NOTE_LENGTH
 
 # Many messages through a slow mail server (30 s a try at worst) before a renewal is due.
 LEASE = timedelta(minutes=10)
@@ -34,7 +35,6 @@ USERS_PER_CLAIM = 10
 # With the payments' backoff (10 s, 20 s… then 15 minutes apart): about two hours of
 # retries, then FAILED.
 MAX_ATTEMPTS = 14
-_ERROR_LENGTH = 200  # the column's
 _KEY = ("user_id", "account_number", "kind", "occasion")
 
 Key = tuple[int, str, NotificationKind, str]
@@ -265,6 +265,6 @@ async def retry_later(
                     next_attempt_at=now + retry_delay(attempts),
                     leased_until=None,
                     lease_token=None,
-                    last_error=error[:_ERROR_LENGTH],
+                    last_error=error[:NOTE_LENGTH],
                 )
             )

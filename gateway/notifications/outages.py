@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.records import OutageEvent, OutageStatus, ServiceLocation
 from gateway.context import Services
 from gateway.notifications.addresses import address_text
-from gateway.notifications.jobs import move_cursor, read_cursor
+from gateway.notifications.jobs import ClaimedJob, move_cursor, read_cursor
 from gateway.notifications.kinds import OUTAGE_KINDS, NotificationKind
 from gateway.notifications.log import News, record
 from gateway.notifications.preferences import subscriptions
@@ -44,10 +44,14 @@ _OPEN = (OutageStatus.ASSUMED, OutageStatus.CONFIRMED)
 Affected = dict[tuple[int, str], str]
 
 
-async def detect_outages(services: Services, now: datetime) -> int:
-    """Logs the news of the feed's changes since the last run; how many were new."""
+async def detect_outages(
+    services: Services, now: datetime, claimed: ClaimedJob | None = None
+) -> int:
+    """Logs the news of the feed's changes since the last run; how many were new.
+    ``claimed``: the round's claim of the job, which read the cursor (without one, it is
+    read here)."""
     cooperative_id = services.cooperative.id
-    cursor = await read_cursor(services, FAMILY)
+    cursor = claimed.cursor if claimed is not None else await read_cursor(services, FAMILY)
     feed = await services.adapter.get_active_outages(cursor or 0)
     if feed.latest_sequence == cursor:
         return 0  # nothing changed: no write either

@@ -23,9 +23,9 @@ from sqlalchemy import select
 from gateway.context import Services
 from gateway.notifications.addresses import service_addresses
 from gateway.notifications.kinds import PAYMENT_KINDS, NotificationKind
-from gateway.notifications.log import Key, News, logged, record_news
+from gateway.notifications.log import News, record_news
 from gateway.notifications.members import login_emails
-from gateway.notifications.preferences import subscriptions
+from gateway.notifications.preferences import Occasion, not_told_yet
 from gateway.notifications.wording import money_text
 from gateway.store.payments import Payment, PaymentAllocation, PaymentState
 
@@ -53,6 +53,10 @@ _REASONS = {
 }
 
 
+# A payment, one of its allocations, and what that account is told of it.
+_AllocationNews = tuple[Payment, PaymentAllocation, NotificationKind]
+
+
 @dataclass(frozen=True, slots=True)
 class _Told:
     """A member of an account a payment was for, and what they are told of it."""
@@ -61,11 +65,6 @@ class _Told:
     allocation: PaymentAllocation
     kind: NotificationKind
     user_id: int
-
-    @property
-    def key(self) -> Key:
-        number = self.allocation.account_number
-        return (self.user_id, number, self.kind, self.payment.reference)
 
 
 def news_kind(payment: Payment, allocation: PaymentAllocation) -> NotificationKind | None:
@@ -91,7 +90,7 @@ async def detect_payments(services: Services, now: datetime) -> int:
                 .order_by(Payment.id)
             )
         )
-    ended_for = [
+    ended_for: list[_AllocationNews] = [
         (payment, allocation, kind)
         for payment in ended
         for allocation in payment.allocations
@@ -99,21 +98,16 @@ async def detect_payments(services: Services, now: datetime) -> int:
     ]
     if not ended_for:
         return 0
-    accounts = {allocation.account_number for _, allocation, _ in ended_for}
-    wanted: dict[tuple[str, NotificationKind], list[int]] = {}
-    for subscription in await subscriptions(services.db, cooperative_id, PAYMENT_KINDS, accounts):
-        key = (subscription.account_number, subscription.kind)
-        wanted.setdefault(key, []).append(subscription.user_id)
-    candidates = [
-        _Told(payment, allocation, kind, user_id)
-        for payment, allocation, kind in ended_for
-        for user_id in wanted.get((allocation.account_number, kind), ())
-    ]
-    known = await logged(services, (candidate.key for candidate in candidates))
-    fresh = [candidate for candidate in candidates if candidate.key not in known]
+    told = await not_told_yet(services, PAYMENT_KINDS, ended_for, _occasion)
+    fresh = [_Told(*ended, user_id) for ended, user_id in told]
     if not fresh:
         return 0
     return await record_news(services, await _news(services, fresh), now)
+
+
+def _occasion(ended: _AllocationNews) -> Occasion:
+    payment, allocation, kind = ended
+    return (allocation.account_number, kind, payment.reference)
 
 
 async def _news(services: Services, fresh: list[_Told]) -> list[News]:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,16 +23,16 @@ from gateway.context import Services
 from gateway.notifications.conflicts import insert_or_update
 from gateway.notifications.errors import NotificationRefused
 from gateway.notifications.kinds import DEFAULT_DAYS_BEFORE, MAX_DAYS_BEFORE, NotificationKind
+from gateway.notifications.log import logged
 from gateway.store.models import UserAccount
 from gateway.store.notifications import (
     ALL_ACCOUNTS,
+    KilowattHours,
     NotificationPreference,
     NotificationSettings,
 )
+from gateway.store.payments import Cents
 from resolvers.access import own_account
-
-_CENT = Decimal("0.01")
-_WATT_HOUR = Decimal("0.001")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +110,6 @@ async def subscriptions(
         UserAccount.user_id.in_(chosen.with_only_columns(NotificationPreference.user_id))
     )
     if accounts is not None:
-        if not accounts:
-            return []
         numbers = UserAccount.account_number.in_(set(accounts))
         linked = linked.where(numbers)
         chosen = chosen.where(
@@ -128,6 +127,33 @@ async def subscriptions(
             if choice is not None:
                 found.append(Subscription(user_id, account_number, kind, choice))
     return found
+
+
+# What a piece of news is about, short of its member: account, kind and occasion.
+Occasion = tuple[str, NotificationKind, str]
+T = TypeVar("T")
+
+
+async def not_told_yet(
+    services: Services,
+    kinds: Sequence[NotificationKind],
+    items: Iterable[T],
+    occasion: Callable[[T], Occasion],
+) -> list[tuple[T, int]]:
+    """Each item paired with the members subscribed to its kind of news on its account who
+    are not in the log for it yet: a job reads the CIS for those only."""
+    about = [(item, occasion(item)) for item in items]
+    wanted: dict[tuple[str, NotificationKind], list[int]] = defaultdict(list)
+    accounts = {account for _, (account, _, _) in about}
+    for subscription in await subscriptions(services.db, services.cooperative.id, kinds, accounts):
+        wanted[(subscription.account_number, subscription.kind)].append(subscription.user_id)
+    candidates = [
+        (item, (user_id, account, kind, what))
+        for item, (account, kind, what) in about
+        for user_id in wanted.get((account, kind), ())
+    ]
+    known = await logged(services, (key for _, key in candidates))
+    return [(item, key[0]) for item, key in candidates if key not in known]
 
 
 async def choices_of(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, Choices]:
@@ -174,13 +200,13 @@ def _checked(principal: Principal, change: PreferenceChange) -> str:
             raise NotificationRefused("a usage alert needs thresholdKwh or thresholdCost")
     elif thresholds != (None, None):
         raise NotificationRefused("thresholds are for USAGE_ALERT only")
-    for value, step, name in (
-        (change.threshold_kwh, _WATT_HOUR, "thresholdKwh"),
-        (change.threshold_cost, _CENT, "thresholdCost"),
+    for value, column, name in (
+        (change.threshold_kwh, KilowattHours, "thresholdKwh"),
+        (change.threshold_cost, Cents, "thresholdCost"),
     ):
         if value is not None and not (value.is_finite() and 0 < value < 10**9):
             raise NotificationRefused(f"{name} must be above zero")
-        if value is not None and value != value.quantize(step):
+        if value is not None and not column.fits(value):
             raise NotificationRefused(f"{name} has too many decimals")
     return scope
 
@@ -247,6 +273,11 @@ async def digest_members(session: AsyncSession, user_ids: Iterable[int]) -> set[
         )
     )
     return set(found)
+
+
+async def digest_chosen(db: async_sessionmaker[AsyncSession], principal: Principal) -> bool:
+    async with db() as session:
+        return principal.user_id in await digest_members(session, [principal.user_id])
 
 
 async def set_digest(

@@ -16,7 +16,7 @@ from gateway.context import Services
 from gateway.notifications.autopay import detect_autopay
 from gateway.notifications.billing import detect_billing
 from gateway.notifications.delivery import deliver
-from gateway.notifications.jobs import claim_job, finish_job
+from gateway.notifications.jobs import ClaimedJob, claim_job, finish_job
 from gateway.notifications.log import Clock
 from gateway.notifications.outages import FAMILY as OUTAGES
 from gateway.notifications.outages import detect_outages
@@ -26,23 +26,30 @@ from gateway.notifications.usage import detect_usage
 
 logger = logging.getLogger(__name__)
 
+Detect = Callable[[Services, datetime, ClaimedJob], Awaitable[int]]
+
+
+def _claim_unused(detect: Callable[[Services, datetime], Awaitable[int]]) -> Detect:
+    """A job that needs nothing of its claim (only the outage job reads on from its cursor)."""
+    return lambda services, started, _: detect(services, started)
+
 
 @dataclass(frozen=True, slots=True)
 class Family:
     name: str
     every: timedelta  # how often its job runs, across all workers
     lease: timedelta  # a run takes well within this; a dead worker's lapses after it
-    detect: Callable[[Services, datetime], Awaitable[int]]
+    detect: Detect
 
 
 FAMILIES = (
     # Balances and bills change a few times a day; usage once a day.
-    Family("billing", timedelta(minutes=30), timedelta(minutes=15), detect_billing),
-    Family("usage", timedelta(minutes=30), timedelta(minutes=15), detect_usage),
+    Family("billing", timedelta(minutes=30), timedelta(minutes=15), _claim_unused(detect_billing)),
+    Family("usage", timedelta(minutes=30), timedelta(minutes=15), _claim_unused(detect_usage)),
     # The gateway's own tables; the CIS only for news not logged yet.
-    Family("payments", timedelta(minutes=1), timedelta(minutes=5), detect_payments),
+    Family("payments", timedelta(minutes=1), timedelta(minutes=5), _claim_unused(detect_payments)),
     # As often as the worker's autopay round drafts.
-    Family("autopay", timedelta(minutes=10), timedelta(minutes=5), detect_autopay),
+    Family("autopay", timedelta(minutes=10), timedelta(minutes=5), _claim_unused(detect_autopay)),
     # One feed call, which mostly answers "nothing changed": outage news is urgent, and a
     # worker that dies while reading the feed holds it up for a minute at most.
     Family(OUTAGES, timedelta(seconds=1), timedelta(minutes=1), detect_outages),
@@ -55,16 +62,16 @@ async def notification_round(services: Services, sms: SmsSender, clock: Clock) -
     cooperative = services.cooperative.id
     for family in FAMILIES:
         started = clock()
-        token = await claim_job(services, family.name, family.every, family.lease, started)
-        if token is None:
+        claimed = await claim_job(services, family.name, family.every, family.lease, started)
+        if claimed is None:
             continue
         found: int | None = None
         try:
-            found = await family.detect(services, started)
+            found = await family.detect(services, started, claimed)
         except Exception:  # the CIS, say: the next round tries again
             logger.exception("co-op %s: %s news not read", cooperative, family.name)
         finally:
-            await finish_job(services, family.name, token, started, ran=found is not None)
+            await finish_job(services, family.name, claimed, started, ran=found is not None)
         if found:
             logger.info("co-op %s: %d %s news", cooperative, found, family.name)
     return await deliver(services, sms, clock)

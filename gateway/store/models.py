@@ -80,9 +80,14 @@ class FixedPoint(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
         if value is None:
             return None
-        if value != value.quantize(Decimal(1).scaleb(-self.PLACES)):
+        if not self.fits(value):
             raise ValueError(f"{value} has more than {self.PLACES} decimals")
         return int(value.scaleb(self.PLACES))
+
+    @classmethod
+    def fits(cls, value: Decimal) -> bool:
+        """Whether ``value`` has at most ``PLACES`` decimals."""
+        return value == value.quantize(Decimal(1).scaleb(-cls.PLACES))
 
     def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
         return None if value is None else self.shown(Decimal(value).scaleb(-self.PLACES))

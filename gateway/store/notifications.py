@@ -32,7 +32,7 @@ from gateway.store.models import (
     user_foreign_key,
     utc_now,
 )
-from gateway.store.payments import Cents
+from gateway.store.payments import NOTE_LENGTH, Cents
 
 ALL_ACCOUNTS = "*"
 
@@ -167,7 +167,7 @@ class NotificationLog(Base):
     lease_token: Mapped[str | None] = mapped_column(String(32))  # ...the one holding this token
     attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(String(200))  # never an address
+    last_error: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))  # never an address
 
 
 class DeliveryOutcome(StrEnum):
