@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from cross_web import HTTPException
@@ -66,10 +67,17 @@ class _BodyTooLarge(Exception):
     pass
 
 
-def error_response(status: int, message: str) -> JSONResponse:
-    """A request-level error in the GraphQL response shape."""
-    code = _CODES.get(status, "BAD_REQUEST" if status < 500 else "INTERNAL")
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
+def error_response(
+    status: int,
+    message: str,
+    code: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """A request-level error in the GraphQL response shape; its code, unless given, is the
+    status's."""
+    code = code or _CODES.get(status, "BAD_REQUEST" if status < 500 else "INTERNAL")
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return JSONResponse(body, status, headers=headers)
 
 
 def bearer_token(authorization: str | None) -> str | None:

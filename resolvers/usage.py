@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -66,11 +66,15 @@ class UsageRow:
     kwh_delivered: Decimal
     kwh_received: Decimal
     quality: ReadingQuality
-    estimated_cost: Decimal | None  # None: the account has no rate schedule
+    estimated_cost: Decimal | None  # None: no rate schedule, or not asked to be priced
 
     @property
     def net(self) -> Decimal:
         return self.kwh_delivered - self.kwh_received
+
+
+# What pricing reads of a meter's interval or of intervals summed over meters.
+Reading = UsageInterval | UsageRow
 
 
 def usage_days(
@@ -111,15 +115,22 @@ def days_window(
 
 
 async def account_usage(
-    context: RequestContext, account_number: str, window: UsageWindow, resolution: Resolution
+    context: RequestContext,
+    account_number: str,
+    window: UsageWindow,
+    resolution: Resolution,
+    *,
+    priced: bool = True,
 ) -> list[UsageRow]:
+    """The account's usage in ``window``; without a cost when not ``priced`` (for a caller
+    that does not show it) or when the account has no rate schedule."""
     loaders = context.loaders
     locations, rate = await asyncio.gather(
         loaders.service_locations.load(account_number),
         loaders.rate_schedules.load(account_number),
     )
     meters = [meter for location in locations for meter in location.meter_numbers]
-    if rate is None:
+    if rate is None or not priced:
         rows = await _summed_usage(context, meters, window)
     else:
         rows = await _priced_usage(context, meters, window, rate)
@@ -143,22 +154,18 @@ async def _summed_usage(
 async def _priced_usage(
     context: RequestContext, meters: list[str], window: UsageWindow, rate: RateSchedule
 ) -> list[UsageRow]:
-    fixed = rate.fixed_daily_charge
-    if window.interval_length is not IntervalLength.DAILY:
-        rows = await _summed_usage(context, meters, window)
-        return [replace(row, estimated_cost=_energy_cost(row, rate)) for row in rows]
-    if not rate.time_of_use_periods:
-        days = await _summed_usage(context, meters, window)
-        return [replace(day, estimated_cost=_energy_cost(day, rate) + fixed) for day in days]
-    # A day on a time-of-use rate is priced hour by hour, as its bill prices it.
-    hourly = replace(window, interval_length=IntervalLength.HOURLY)
-    days, hours = await asyncio.gather(
-        _summed_usage(context, meters, window), _summed_usage(context, meters, hourly)
-    )
-    energy: dict[date, Decimal] = defaultdict(Decimal)
-    for hour in hours:
-        energy[hour.start.date()] += _energy_cost(hour, rate)
-    return [replace(day, estimated_cost=energy[day.start.date()] + fixed) for day in days]
+    daily = window.interval_length is IntervalLength.DAILY
+    if daily and rate.time_of_use_periods:
+        # A day on a time-of-use rate is priced hour by hour, as its bill prices it.
+        hourly = replace(window, interval_length=IntervalLength.HOURLY)
+        days, hours = await asyncio.gather(
+            _summed_usage(context, meters, window), _summed_usage(context, meters, hourly)
+        )
+        costs = day_costs(rate, days, hours, context.cooperative.time_zone)
+        return [replace(day, estimated_cost=costs[day.start.date()]) for day in days]
+    fixed = rate.fixed_daily_charge if daily else Decimal(0)
+    rows = await _summed_usage(context, meters, window)
+    return [replace(row, estimated_cost=_energy_cost(row, rate, row.start) + fixed) for row in rows]
 
 
 def _summed(intervals: list[UsageInterval], zone: ZoneInfo) -> UsageRow:
@@ -173,11 +180,26 @@ def _summed(intervals: list[UsageInterval], zone: ZoneInfo) -> UsageRow:
     )
 
 
-def _energy_cost(row: UsageRow, rate: RateSchedule) -> Decimal:
-    return row.net * energy_price(rate, row.start)
+def day_costs(
+    rate: RateSchedule, days: Sequence[Reading], hours: Iterable[Reading], zone: ZoneInfo
+) -> dict[date, Decimal]:
+    """The estimated cost of each local day ``days`` measure (whether one reading or one per
+    meter): its net kWh at the energy charge, hour by hour from ``hours`` (the same days'
+    hourly readings) on a time-of-use rate, else by the day; plus the fixed daily charge."""
+    energy: dict[date, Decimal] = defaultdict(Decimal)
+    for reading in hours if rate.time_of_use_periods else days:
+        local_start = reading.start.astimezone(zone)
+        energy[local_start.date()] += _energy_cost(reading, rate, local_start)
+    measured = {day.start.astimezone(zone).date() for day in days}
+    return {day: energy[day] + rate.fixed_daily_charge for day in measured}
 
 
-def energy_price(rate: RateSchedule, local_start: datetime) -> Decimal:
+def _energy_cost(reading: Reading, rate: RateSchedule, local_start: datetime) -> Decimal:
+    """Net kWh at the energy charge of the time-of-use period ``local_start`` falls in."""
+    return (reading.kwh_delivered - reading.kwh_received) * _energy_price(rate, local_start)
+
+
+def _energy_price(rate: RateSchedule, local_start: datetime) -> Decimal:
     """The energy charge of the time-of-use period ``local_start`` falls in, else the base."""
     hour, weekend = local_start.hour, local_start.weekday() >= 5
     for period in rate.time_of_use_periods:

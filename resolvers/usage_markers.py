@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, func, insert, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
 from gateway.auth.sessions import Principal
@@ -67,7 +68,8 @@ async def create_marker(
             raise BadUserInput(
                 f"at most {MAX_MARKERS_PER_ACCOUNT} markers per account: delete one first"
             )
-        return await session.get_one(UsageMarker, marker_id)
+    marker.id = marker_id  # the rest of its values are the ones inserted
+    return marker
 
 
 async def update_marker(
@@ -76,11 +78,7 @@ async def update_marker(
     """Replaces every field of one of the member's markers (on an account they still read)."""
     principal = may_write(context)
     async with context.services.db.begin() as session:
-        marker = await session.scalar(
-            select(UsageMarker).where(*_own(principal), UsageMarker.id == marker_id)
-        )
-        if marker is None:
-            raise NotFound("no such usage marker")
+        marker = await _own_marker(session, principal, marker_id)
         readable_account(context, marker.account_number)
         _fill(context, marker, request)
     return marker
@@ -89,12 +87,16 @@ async def update_marker(
 async def delete_marker(context: RequestContext, marker_id: int) -> None:
     principal = may_write(context)
     async with context.services.db.begin() as session:
-        marker = await session.scalar(
-            select(UsageMarker).where(*_own(principal), UsageMarker.id == marker_id)
-        )
-        if marker is None:
-            raise NotFound("no such usage marker")
-        await session.delete(marker)
+        await session.delete(await _own_marker(session, principal, marker_id))
+
+
+async def _own_marker(session: AsyncSession, principal: Principal, marker_id: int) -> UsageMarker:
+    marker = await session.scalar(
+        select(UsageMarker).where(*_own(principal), UsageMarker.id == marker_id)
+    )
+    if marker is None:
+        raise NotFound("no such usage marker")
+    return marker
 
 
 async def account_markers(context: RequestContext, account_number: str) -> Sequence[UsageMarker]:
@@ -110,7 +112,7 @@ def _own(principal: Principal) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-def _insert_if_room(principal: Principal, marker: UsageMarker) -> ReturningInsert[tuple[int]]:
+def _insert_if_room(principal: Principal, marker: UsageMarker) -> ReturningInsert[int]:
     """INSERT ... SELECT of the unsaved ``marker``'s values, which inserts nothing when the
     login has the most markers allowed on its account already; returns the new id."""
     table = UsageMarker.__table__

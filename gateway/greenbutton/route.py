@@ -32,7 +32,7 @@ from gateway.greenbutton.period import export_of
 from gateway.greenbutton.spreadsheet import csv_table
 from gateway.greenbutton.usage_slices import account_facts, usage_slices
 from resolvers.access import readable_account
-from resolvers.audit import AuditNotWritten, audit_staff_read
+from resolvers.audit import AuditNotWritten, audit_account_read
 from schema.errors import CisUnavailableError, CodedError, ErrorCode
 
 # The GraphQL view's get_context: who asks, at which co-op, with fresh loaders.
@@ -45,6 +45,11 @@ _STATUS = {
     ErrorCode.BAD_USER_INPUT: 400,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.CIS_UNAVAILABLE: 503,
+    # Codes of logins and payments, which a download does not meet: a status each all the
+    # same, so that every code has one (tests/gateway/test_greenbutton_refusals.py).
+    ErrorCode.TWO_FACTOR_REQUIRED: 403,
+    ErrorCode.IDEMPOTENCY_CONFLICT: 409,
+    ErrorCode.PAYMENT_PROCESSOR_UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
 
@@ -62,6 +67,11 @@ class Format(enum.Enum):
     @property
     def media_type(self) -> str:
         return self.value[1]
+
+    @property
+    def priced(self) -> bool:
+        """Whether the format shows each interval's estimated cost (the feed does not)."""
+        return self is Format.CSV
 
 
 def greenbutton_routes(context_of: ContextOf) -> list[Route]:
@@ -88,13 +98,13 @@ async def _download(request: Request, context_of: ContextOf, answer_as: Format) 
     except CodedError as error:
         return refusal(error)
     try:
-        await audit_staff_read(context, account_number=number)
+        await audit_account_read(context, number)
     except (AuditNotWritten, SQLAlchemyError, OSError):
         logger.exception("cannot audit a staff download: the database failed")
         return error_response(503, "the gateway's database is unavailable; try again")
     try:
         facts = await account_facts(context, export)
-        slices = await usage_slices(context, export, facts)
+        slices = await usage_slices(context, export, facts, priced=answer_as.priced)
     except CodedError as error:
         return refusal(error)
     except CisError as error:
@@ -126,9 +136,7 @@ class Download(StreamingResponse):
 
 
 def refusal(error: CodedError) -> JSONResponse:
-    """The error as JSON in the GraphQL error shape, with its HTTP status (500 for a code
-    without one of its own)."""
-    status = _STATUS.get(error.code, 500)
+    """The error as JSON in the GraphQL error shape, with its code's HTTP status."""
+    status = _STATUS[error.code]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    body = {"errors": [{"message": error.message, "extensions": {"code": error.code.value}}]}
-    return JSONResponse(body, status, headers=headers)
+    return error_response(status, error.message, code=error.code.value, headers=headers)

@@ -3,7 +3,8 @@
 A year of 15-minute data is ~35,000 intervals per meter: read whole, it would sit in
 memory twice (records and rows) before the first byte left. Each month is read and summed
 by ``resolvers.usage.account_usage``, the code behind ``Account.usage``, so a download has
-exactly GraphQL's values, and each month is written out before the next one is read.
+exactly GraphQL's values (the feed's without their costs, which it does not show), and each
+month is written out before the next one is read.
 
 Each month gets loaders of its own (the request's loaders keep every usage window they read
 for the life of the request), primed with the account's service locations and rate so
@@ -23,8 +24,8 @@ from adapters.records import Bill, DateRange, RateSchedule, ServiceLocation, Ser
 from gateway.context import RequestContext
 from gateway.greenbutton.period import Export
 from resolvers.loaders import CisLoaders
-from resolvers.periods import local_midnight, month_start
-from resolvers.usage import UsageRow, account_usage, usage_window
+from resolvers.periods import month_start
+from resolvers.usage import UsageRow, account_usage, days_window
 from schema.errors import NotFound
 
 # Bills are dated after their period ends: a bill dated this long after the export's last
@@ -87,38 +88,46 @@ async def account_facts(context: RequestContext, export: Export) -> AccountFacts
 
 
 async def usage_slices(
-    context: RequestContext, export: Export, facts: AccountFacts
+    context: RequestContext, export: Export, facts: AccountFacts, *, priced: bool
 ) -> AsyncIterator[Slice]:
-    """The export's intervals, a calendar month (or the part of one asked) at a time.
+    """The export's intervals, a calendar month (or the part of one asked) at a time, with
+    their estimated cost if ``priced`` (a format without one saves pricing them, and on a
+    time-of-use rate the hourly read that prices a day).
 
     The first month is read before this returns, so a CIS that cannot answer fails the
     request before any of the answer is sent. A later month's failure is raised by the
     iterator once the answer has begun (``route.Download`` cuts the answer short then).
     """
     months = _months(export.first, export.last)
-    first = await _read(context, export, facts, *months[0])
+    first = await _read(context, export, facts, priced, *months[0])
 
     async def all_months() -> AsyncIterator[Slice]:
         yield first
         for month in months[1:]:  # each month's loaders, and what they read, go with it
-            yield await _read(context, export, facts, *month)
+            yield await _read(context, export, facts, priced, *month)
 
     return all_months()
 
 
 async def _read(
-    context: RequestContext, export: Export, facts: AccountFacts, first: date, last: date
+    context: RequestContext,
+    export: Export,
+    facts: AccountFacts,
+    priced: bool,
+    first: date,
+    last: date,
 ) -> Slice:
-    start, end = local_midnight(context, first), local_midnight(context, last + timedelta(days=1))
-    if start > context.received_at:
-        return Slice(start, end, [])
+    window = days_window(context, first, last, export.resolution)
+    if window.start > context.received_at:
+        return Slice(window.start, window.end, [])
     loaders = CisLoaders(context.services.adapter, batching=context.services.cis_batching)
     loaders.service_locations.prime(export.account_number, facts.locations)
     loaders.rate_schedules.prime(export.account_number, facts.rate)
     month_context = dataclasses.replace(context, loaders=loaders)
-    window = usage_window(month_context, first, last, export.resolution)
-    rows = await account_usage(month_context, export.account_number, window, export.resolution)
-    return Slice(start, end, rows)
+    rows = await account_usage(
+        month_context, export.account_number, window, export.resolution, priced=priced
+    )
+    return Slice(window.start, window.end, rows)
 
 
 def _months(first: date, last: date) -> list[tuple[date, date]]:

@@ -13,6 +13,7 @@ usage read alongside), plus the fixed daily charge.
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -26,7 +27,7 @@ from gateway.notifications.kinds import NotificationKind
 from gateway.notifications.log import News, record_news
 from gateway.notifications.preferences import Subscription, by_account_batches
 from gateway.notifications.wording import day_text, money_text
-from resolvers.usage import energy_price
+from resolvers.usage import day_costs
 
 LOOKBACK_DAYS = 3
 _TENTH = Decimal("0.1")
@@ -36,8 +37,8 @@ _TENTH = Decimal("0.1")
 class _Day:
     """One account's local day, summed over its meters."""
 
+    cost: Decimal | None  # None: the account has no rate schedule
     delivered: Decimal = Decimal(0)
-    energy_cost: Decimal = Decimal(0)
 
 
 async def detect_usage(services: Services, now: datetime) -> int:
@@ -75,14 +76,12 @@ async def _batch(
     news = []
     for subscription in wanted:
         number = subscription.account_number
-        rate = rates.get(number)
         for offset in range(LOOKBACK_DAYS):
             day = first + timedelta(days=offset)
             measured = days.get((number, day))
             if measured is None:
                 continue  # not measured yet
-            kwh = measured.delivered
-            cost = None if rate is None else measured.energy_cost + rate.fixed_daily_charge
+            kwh, cost = measured.delivered, measured.cost
             passed = _passed(subscription, kwh, cost)
             if not passed:
                 continue
@@ -110,31 +109,23 @@ def _days(
     rates: Mapping[str, RateSchedule],
     zone: ZoneInfo,
 ) -> dict[tuple[str, date], _Day]:
-    """Each measured day of each account, its energy priced as its bill prices it: by the
-    hour on a time-of-use rate, else by the day."""
-    days: dict[tuple[str, date], _Day] = {}
+    """Each measured day of each account, summed over its meters and priced as the usage
+    pages price it (``resolvers.usage.day_costs``)."""
+    days_of: dict[str, list[UsageInterval]] = defaultdict(list)
+    hours_of: dict[str, list[UsageInterval]] = defaultdict(list)
     for meter, intervals in daily.items():
-        number = account_of[meter]
-        for interval in intervals:
-            local = interval.start.astimezone(zone)
-            day = days.setdefault((number, local.date()), _Day())
-            day.delivered += interval.kwh_delivered
-            rate = rates.get(number)
-            if rate is not None and not _time_of_use(rate):
-                day.energy_cost += _energy_cost(interval, rate, local)
+        days_of[account_of[meter]].extend(intervals)
     for meter, intervals in hourly.items():
-        number = account_of[meter]
+        hours_of[account_of[meter]].extend(intervals)
+    days: dict[tuple[str, date], _Day] = {}
+    for number, intervals in days_of.items():
+        rate = rates.get(number)
+        costs = {} if rate is None else day_costs(rate, intervals, hours_of[number], zone)
         for interval in intervals:
-            local = interval.start.astimezone(zone)
-            found = days.get((number, local.date()))
-            if found is not None:  # an hour of a day not measured as a whole yet: no day
-                found.energy_cost += _energy_cost(interval, rates[number], local)
+            local_day = interval.start.astimezone(zone).date()
+            day = days.setdefault((number, local_day), _Day(costs.get(local_day)))
+            day.delivered += interval.kwh_delivered
     return days
-
-
-def _energy_cost(interval: UsageInterval, rate: RateSchedule, local_start: datetime) -> Decimal:
-    net = interval.kwh_delivered - interval.kwh_received
-    return net * energy_price(rate, local_start)
 
 
 def _passed(subscription: Subscription, kwh: Decimal, cost: Decimal | None) -> str:

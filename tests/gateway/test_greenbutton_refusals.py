@@ -1,5 +1,5 @@
-"""A Green Button download refused with any coded error answers a status of its own or 500,
-never a KeyError (the download test meets the common codes over HTTP)."""
+"""A Green Button download refused with any coded error answers with its code's status: a
+code added without one fails here (the download test meets the common codes over HTTP)."""
 
 from __future__ import annotations
 
