@@ -4,6 +4,7 @@
 knobs and puts them back after the test; ``launch_simulator`` starts more of a test's own.
 ``database_url`` is an empty database of the test's own, on SQLite and on PostgreSQL, and
 ``engine``/``sessions`` the same migrated; ``demo_users`` puts the demo logins in it.
+``mail`` is a real SMTP server of the test's own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from gateway.store.database import create_engine, session_factory
 from gateway.store.migrate import upgrade
 from tests.gateway.databases import BACKENDS, fresh_database_url
+from tests.gateway.mailbox import Mailbox, mailbox
 from tests.schema.harness import create_demo_users, demo_cooperative
 from tests.simulator_process import (
     DEFAULT_KNOBS,
@@ -96,3 +98,10 @@ async def demo_users(sessions: async_sessionmaker[AsyncSession]) -> None:
     """The demo co-op's logins in the test's database: the demo and farm members, a staff
     user and a member without accounts (``tests.schema.harness``, password ``PASSWORD``)."""
     await create_demo_users(sessions, demo_cooperative().id)
+
+
+@pytest.fixture
+async def mail(tmp_path: Path) -> AsyncIterator[Mailbox]:
+    """A real SMTP server on a free port; what it receives is saved under the test's folder."""
+    async with mailbox(tmp_path / "mail") as box:
+        yield box

@@ -53,6 +53,10 @@ class RunningSimulator:
     def soap_url(self) -> str:
         return f"{self.url}/cis"
 
+    def outage_url(self, event_id: str) -> str:
+        """Where a change to an outage (ETR, crew, status) is posted."""
+        return f"{self.control_url}/_sim/outages/{event_id}"
+
     def adapter_settings(self) -> SoapAdapterSettings:
         """Settings for a SOAP adapter that talks to this simulator with the test header."""
         return SoapAdapterSettings(
@@ -141,10 +145,17 @@ DEFAULT_KNOBS = {
 }
 
 
+def operation_calls(stats: Mapping[str, Any], operation: str) -> int:
+    """How many calls of ``operation`` the simulator's ``stats`` counted."""
+    calls: int = stats["operations"].get(operation, {}).get("calls", 0)
+    return calls
+
+
 class SimulatorControl:
     """The simulator's ``/_sim`` endpoints, reached through its control port."""
 
     def __init__(self, simulator: RunningSimulator) -> None:
+        self.simulator = simulator
         self.url = f"{simulator.control_url}/_sim"
         self.http = httpx.Client(timeout=10)
 
@@ -157,6 +168,15 @@ class SimulatorControl:
     def stats(self) -> dict[str, Any]:
         stats: dict[str, Any] = self.http.get(f"{self.url}/stats").json()
         return stats
+
+    def calls(self, operation: str) -> int:
+        """How many calls of ``operation`` the simulator has answered (since stats were reset)."""
+        return operation_calls(self.stats(), operation)
+
+    def move_outage(self, event_id: str, **change: str) -> None:
+        """Moves an outage on (``estimated_restoration``, ``crew_status``, ``status``)."""
+        response = self.http.post(self.simulator.outage_url(event_id), json=change)
+        assert response.status_code == 200, response.text
 
 
 @contextmanager

@@ -1,7 +1,9 @@
-"""A real HTTP server for a test's own ASGI app, in a thread, on a port it picked itself."""
+"""A real HTTP server for a test's own ASGI app, in a thread, on a port it picked itself; and
+a free port for a server in another process."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -10,6 +12,15 @@ from typing import Literal
 
 import uvicorn
 from starlette.types import ASGIApp
+
+
+def free_port() -> int:
+    """A port free now, for a process that must be told its port (another process could
+    take it first: prefer letting a server bind port 0 where it can)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @contextmanager

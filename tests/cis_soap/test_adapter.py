@@ -12,7 +12,7 @@ import logging
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,6 +34,7 @@ from adapters.cis_soap.xmlmap import append_record
 from adapters.cis_soap.zeep_parse import ZeepParser
 from adapters.errors import BatchTooLarge, CisError, CisFault, CisTimeout, CisUnavailable
 from tests.simulator_process import SimulatorControl
+from tests.waiting import eventually
 
 from .local_server import serving
 from .test_envelope import LAUGHS, XXE
@@ -97,16 +98,6 @@ async def test_an_empty_batch_makes_no_call(
     assert simulator_control.stats()["calls"] == 0
 
 
-async def eventually(condition: Callable[[], bool]) -> None:
-    """Wait until ``condition`` (on the simulator's state) holds, letting the adapter's
-    requests go out meanwhile."""
-    async with asyncio.timeout(5):
-        while True:
-            if condition():
-                return
-            await asyncio.sleep(0.01)
-
-
 async def test_large_batches_are_split_and_sent_concurrently(
     simulator_url: str, simulator_control: SimulatorControl, members: list[dict[str, str]]
 ) -> None:
@@ -117,7 +108,7 @@ async def test_large_batches_are_split_and_sent_concurrently(
     try:
         reading = asyncio.create_task(adapter.get_accounts(keys + known))  # repeats sent once
         # Three calls in the CIS at once:
-        await eventually(lambda: simulator_control.set()["held_calls"] == 3)
+        await eventually(lambda: simulator_control.set()["held_calls"] == 3, "three calls held")
         simulator_control.set(outage="none")
         accounts = await reading
     finally:
@@ -161,7 +152,7 @@ async def test_transient_faults_are_retried_for_reads(
     )
     try:
         reading = asyncio.create_task(adapter.get_accounts([number]))
-        await eventually(lambda: calls_of(simulator_control, name)["faults"] > 0)
+        await eventually(lambda: calls_of(simulator_control, name)["faults"] > 0, "a fault")
         simulator_control.set(fault_rate=0)  # the CIS recovers while the adapter retries
         assert await reading == expected
     finally:

@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 BACKENDS = ("sqlite", "postgresql")
 TEST_DATABASE_URL = "TEST_DATABASE_URL"
+# For a test (or module: ``pytestmark``) that runs on one backend of the two.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+POSTGRESQL_ONLY = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
 def sqlite_url(folder: Path) -> str:
@@ -46,6 +49,14 @@ async def fresh_database_url(backend: str, folder: Path) -> AsyncIterator[str]:
             await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     finally:
         await server.dispose()
+
+
+@pytest.fixture
+async def sqlite_unless_asked(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A ``database_url`` for a folder of tests that run on SQLite only: the one a test asks
+    for (``parametrize("database_url", ..., indirect=True)``), SQLite if it asks nothing."""
+    async with fresh_database_url(getattr(request, "param", "sqlite"), tmp_path) as url:
+        yield url
 
 
 async def shut_out(engine: AsyncEngine) -> None:

@@ -67,6 +67,17 @@ class Mailbox:
     def received(self) -> int:
         return len(saved(self.folder)) if self.folder.exists() else 0
 
+    async def all_received(self, total: int, within: float = 5) -> list[EmailMessage]:
+        """Every message received, oldest first, once there are ``total`` and no more come."""
+        for _ in range(int(within / 0.02)):
+            if self.received() >= total:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)  # anything more would be a message too many
+        messages = saved(self.folder)
+        assert len(messages) == total, [(m["To"], m["Subject"]) for m in messages]
+        return messages
+
 
 @asynccontextmanager
 async def mailbox(folder: Path) -> AsyncIterator[Mailbox]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,27 +13,19 @@ from gateway.auth.passwords import verify_password
 from gateway.store.database import create_engine, session_factory
 from gateway.store.migrate import upgrade
 from gateway.store.models import Role, User
+from tests.cli_process import coop_gateway
 from tests.gateway.databases import sqlite_url
 from tests.schema.harness import REPO
 
 PASSWORD_LINE = re.compile(r"^Temporary password: (\S+)$", re.MULTILINE)
 
 
-def _coop_gateway(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def users_command(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     environment = {
-        **os.environ,
         "COOP_GATEWAY_COOPERATIVES": str(REPO / "config" / "demo-coop.toml"),
         "COOP_GATEWAY_DATABASE_URL": "sqlite+aiosqlite:///elsewhere.db",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "gateway", "users", *arguments],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return coop_gateway(["users", *arguments], cwd=cwd, env=environment)
 
 
 async def test_create_staff_prints_a_temporary_password_once(tmp_path: Path) -> None:
@@ -45,7 +35,7 @@ async def test_create_staff_prints_a_temporary_password_once(tmp_path: Path) -> 
         await upgrade(engine)
         before = datetime.now(UTC)
 
-        created = _coop_gateway(
+        created = users_command(
             "create-staff", " Lineman@Example.COOP ", "--database-url", url, cwd=tmp_path
         )
         assert created.returncode == 0, created.stderr
@@ -70,7 +60,7 @@ async def test_create_staff_prints_a_temporary_password_once(tmp_path: Path) -> 
         assert timedelta(hours=24) <= lifetime < timedelta(hours=24, minutes=1)
         assert await verify_password(user.password_hash, password)
 
-        again = _coop_gateway(
+        again = users_command(
             "create-staff", "lineman@example.coop", "--database-url", url, cwd=tmp_path
         )
         assert again.returncode == 1
@@ -82,7 +72,7 @@ async def test_create_staff_prints_a_temporary_password_once(tmp_path: Path) -> 
 
 
 def test_create_staff_refuses_a_co_op_it_does_not_serve(tmp_path: Path) -> None:
-    refused = _coop_gateway(
+    refused = users_command(
         "create-staff", "a@example.coop", "--cooperative", "elsewhere", cwd=tmp_path
     )
     assert refused.returncode == 1
@@ -91,7 +81,7 @@ def test_create_staff_refuses_a_co_op_it_does_not_serve(tmp_path: Path) -> None:
 
 
 def test_create_staff_needs_a_migrated_database(tmp_path: Path) -> None:
-    refused = _coop_gateway(
+    refused = users_command(
         "create-staff", "a@example.coop", "--database-url", sqlite_url(tmp_path), cwd=tmp_path
     )
     assert refused.returncode == 1

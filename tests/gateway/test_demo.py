@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import signal
 import smtplib
-import socket
 import subprocess
 import sys
 import time
@@ -21,14 +20,8 @@ from adapters.cis_soap.simulator.demo import DEMO_ACCOUNTS
 from gateway.demo import DASHBOARD_QUERY, LOGIN_MUTATION, SIGN_UP_MUTATION, seed_demo_users
 from gateway.settings import Settings
 from gateway.store.models import User
+from tests.cis_soap.local_server import free_port
 from tests.simulator_process import REPO, read_printed_lines
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def wait_for_file(folder: Path, pattern: str, timeout: float) -> Path:

@@ -26,6 +26,7 @@ from adapters.cis_soap.simulator.demo import (
     FARM_ACCOUNTS,
     FARM_EMAIL,
 )
+from tests.gateway.databases import SQLITE_ONLY
 from tests.gateway.live_gateway import graphql, log_in
 from tests.schema.harness import PASSWORD, STAFF_EMAIL, demo_cooperative
 from tests.simulator_process import SimulatorControl
@@ -43,7 +44,6 @@ ESPI_QUALITIES = {
 
 pytestmark = pytest.mark.usefixtures("demo_users")
 # The database only holds the logins: the access test runs on both backends, the rest on SQLite.
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def dst_days(year: int) -> tuple[date, date]:
@@ -387,20 +387,15 @@ async def test_a_year_of_quarter_hours_is_streamed(
         assert response.headers["transfer-encoding"] == "chunked"
         chunks = response.aiter_bytes()
         body = [await anext(chunks)]
-        months_read_at_first_chunk = usage_calls(simulator_control)
+        months_read_at_first_chunk = simulator_control.calls(GET_USAGE)
         body.extend([chunk async for chunk in chunks])
     # One call a month (the cabin has one meter and is not priced by the hour): the feed
     # began once the first month was read, the next one at most under way.
-    assert usage_calls(simulator_control) == 12
+    assert simulator_control.calls(GET_USAGE) == 12
     assert months_read_at_first_chunk <= 2
     [reading] = readings_of(b"".join(body)).values()  # the cabin is not net-metered
     assert len(reading.intervalBlocks) == 12
     assert len(list(reading.intervalReadings)) == ((last - first).days + 1) * 96
-
-
-def usage_calls(simulator: SimulatorControl) -> int:
-    calls: int = simulator.stats()["operations"].get(GET_USAGE, {}).get("calls", 0)
-    return calls
 
 
 def entry_ids(feed: bytes, resource: str) -> dict[str, str]:

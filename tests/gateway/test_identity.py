@@ -27,7 +27,7 @@ from gateway.settings import Settings
 from gateway.store.models import AuditEvent, OneTimeToken, Role, User, utc_now
 from tests.cis_soap.local_server import serving
 from tests.gateway.live_gateway import error_codes, graphql, log_in
-from tests.gateway.mailbox import Mailbox, mailbox
+from tests.gateway.mailbox import Mailbox
 from tests.schema.harness import PASSWORD, STAFF_EMAIL
 from tests.simulator_process import RunningSimulator
 
@@ -48,12 +48,6 @@ CHANGE = """mutation($current: String!, $new: String!) {
 }"""
 VIEWER = "{ viewer { email accounts { number } } }"
 ASK_RESET = "mutation($email: String!) { requestPasswordReset(email: $email) }"
-
-
-@pytest.fixture
-async def mail(tmp_path: Path) -> AsyncIterator[Mailbox]:
-    async with mailbox(tmp_path / "mail") as box:
-        yield box
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from sqlalchemy.engine import Connection
 from gateway.store.database import create_engine, schema_is_current
 from gateway.store.migrate import current_revision, head_revision, upgrade
 from gateway.store.models import Base
+from tests.cli_process import coop_gateway
 
 
 async def test_upgrade_brings_an_empty_database_to_head(database_url: str) -> None:
@@ -140,38 +139,30 @@ async def test_the_migrations_build_what_the_models_describe(database_url: str) 
         await engine.dispose()
 
 
-def _coop_gateway(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "COOP_GATEWAY_DATABASE_URL": "sqlite+aiosqlite:///elsewhere.db"}
-    return subprocess.run(
-        [sys.executable, "-m", "gateway", "db", *arguments],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def db_command(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    environment = {"COOP_GATEWAY_DATABASE_URL": "sqlite+aiosqlite:///elsewhere.db"}
+    return coop_gateway(["db", *arguments], cwd=cwd, env=environment)
 
 
 def test_the_db_commands_work_from_any_folder(database_url: str, tmp_path: Path) -> None:
     url = ["--database-url", database_url]
 
-    before = _coop_gateway("current", *url, cwd=tmp_path)
+    before = db_command("current", *url, cwd=tmp_path)
     assert before.returncode == 1, before.stderr
     assert "none" in before.stdout
     assert "coop-gateway db upgrade" in before.stdout
 
-    upgraded = _coop_gateway("upgrade", *url, cwd=tmp_path)
+    upgraded = db_command("upgrade", *url, cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
     assert f"revision {head_revision()} (head)" in upgraded.stdout
 
-    after = _coop_gateway("current", *url, cwd=tmp_path)
+    after = db_command("current", *url, cwd=tmp_path)
     assert (after.returncode, after.stdout) == (0, f"{head_revision()} (head)\n")
     assert not (tmp_path / "elsewhere.db").exists()  # --database-url wins over the environment
 
 
 def test_the_db_commands_refuse_a_bad_url(tmp_path: Path) -> None:
-    refused = _coop_gateway("upgrade", "--database-url", "mysql://root@localhost/gw", cwd=tmp_path)
+    refused = db_command("upgrade", "--database-url", "mysql://root@localhost/gw", cwd=tmp_path)
 
     assert refused.returncode == 2
     assert "unsupported driver 'mysql'" in refused.stderr

@@ -54,6 +54,7 @@ from tests.simulator_process import (
     SIMULATOR_SEED,
     RunningSimulator,
     SimulatorControl,
+    operation_calls,
     running_simulator,
 )
 
@@ -90,11 +91,6 @@ def gateway_settings(
         cooperatives=coop_files,
         outage_poll_interval=timedelta(seconds=POLL_SECONDS),
     )
-
-
-def move_outage(control: SimulatorControl, event_id: str, **change: str) -> None:
-    response = control.http.post(f"{control.url}/outages/{event_id}", json=change)
-    assert response.status_code == 200, response.text
 
 
 def pushed(operation_id: str) -> Any:
@@ -183,11 +179,11 @@ async def test_a_reported_outage_is_pushed_as_it_moves_on_and_only_to_its_member
         event_id = answer["data"]["reportOutage"]["outage"]["eventId"]
         started = update_of(await until(socket, is_update("mine", event_id), seen))
         etr = (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0)
-        move_outage(control, event_id, estimated_restoration=etr.isoformat())
+        control.move_outage(event_id, estimated_restoration=etr.isoformat())
         later = update_of(await until(socket, is_update("mine", event_id, etr), seen))
-        move_outage(control, event_id, crew_status="DISPATCHED")
+        control.move_outage(event_id, crew_status="DISPATCHED")
         await until(socket, is_update("mine", event_id, crewStatus="DISPATCHED"), seen)
-        move_outage(control, event_id, status="RESTORED")
+        control.move_outage(event_id, status="RESTORED")
         restored = update_of(
             await until(socket, is_update("mine", event_id, status="RESTORED"), seen)
         )
@@ -330,11 +326,6 @@ def polls_within(seconds: float) -> float:
     return (seconds + CALL_LATENCY) / POLL_SECONDS + 1
 
 
-def calls(stats: dict[str, Any], operation: str) -> int:
-    counted: int = stats["operations"].get(operation, {}).get("calls", 0)
-    return counted
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_a_thousand_subscribers_cost_the_cis_one_outage_poll_per_interval(
     gateway: httpx.AsyncClient, demo_users: None, simulator_control: SimulatorControl
@@ -365,7 +356,7 @@ async def test_a_thousand_subscribers_cost_the_cis_one_outage_poll_per_interval(
         quiet_seconds = clock() - started
         event_id = update_of(opened[0][1])["outage"]["eventId"]
         etr = (datetime.now(UTC) + timedelta(hours=5)).replace(microsecond=0)
-        move_outage(control, event_id, estimated_restoration=etr.isoformat())
+        control.move_outage(event_id, estimated_restoration=etr.isoformat())
         moved = await asyncio.gather(
             *(until(socket, is_update("cabin", event_id, etr=etr), []) for socket, _ in opened)
         )
@@ -375,16 +366,18 @@ async def test_a_thousand_subscribers_cost_the_cis_one_outage_poll_per_interval(
     # Connecting: the subscribers' arrivals bring no extra polls (a poll starts an interval
     # or more after the one before it: a snapshot first, then at most one per interval),
     # and the cabin's location and status are read once for all.
-    assert 1 <= calls(connected, "GetActiveOutageEvents") <= polls_within(connecting_seconds)
-    assert calls(connected, "GetServiceLocationsByAccountNumbers") == 1
-    assert calls(connected, "GetOutageStatusByServiceLocationIDs") == 1
+    assert (
+        1 <= operation_calls(connected, "GetActiveOutageEvents") <= polls_within(connecting_seconds)
+    )
+    assert operation_calls(connected, "GetServiceLocationsByAccountNumbers") == 1
+    assert operation_calls(connected, "GetOutageStatusByServiceLocationIDs") == 1
     # Quiet: at most one poll per interval (give or take the one in flight; a busy machine
     # may delay some), and nothing else.
-    assert 1 <= calls(quiet, "GetActiveOutageEvents") <= polls_within(quiet_seconds)
-    assert quiet["calls"] == calls(quiet, "GetActiveOutageEvents")
+    assert 1 <= operation_calls(quiet, "GetActiveOutageEvents") <= polls_within(quiet_seconds)
+    assert quiet["calls"] == operation_calls(quiet, "GetActiveOutageEvents")
     # A change reached all 1,000 after one read of the watched statuses.
     assert len(moved) == SUBSCRIBERS
-    assert calls(after_move, "GetOutageStatusByServiceLocationIDs") == 1
+    assert operation_calls(after_move, "GetOutageStatusByServiceLocationIDs") == 1
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

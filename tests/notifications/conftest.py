@@ -5,7 +5,6 @@ co-op's services in-process for running the worker's jobs at chosen instants."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,26 +14,20 @@ from gateway.context import Services
 from gateway.cooperatives import load_cooperatives
 from gateway.runtime import start_gateway
 from gateway.settings import Settings
-from tests.gateway.databases import fresh_database_url
+from tests.gateway.databases import sqlite_unless_asked
 from tests.gateway.live_gateway import log_in
 from tests.notifications.served_cis import ServedCis, served_cis
 from tests.payments import conftest as payment_fixtures
 from tests.schema.harness import PASSWORD
 
-
-@pytest.fixture
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """SQLite, unless a test asks for both (``notifying.BOTH_DATABASES``): the flows are
-    the same on both, so only the tests of what differs (upserts, leases, the feed cursor)
-    run twice."""
-    async with fresh_database_url(getattr(request, "param", "sqlite"), tmp_path) as url:
-        yield url
+# SQLite, unless a test asks for both (``notifying.BOTH_DATABASES``): the flows are the same
+# on both, so only the tests of what differs (upserts, leases, the feed cursor) run twice.
+database_url = sqlite_unless_asked
 
 
 # The payment tests' fixtures, over this module's own ``cis``.
 sandbox = payment_fixtures.sandbox
 processor = payment_fixtures.processor
-mail = payment_fixtures.mail
 settings = payment_fixtures.settings
 http = payment_fixtures.http
 member = payment_fixtures.member

@@ -3,7 +3,6 @@ the mail the SMTP server received."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -20,12 +19,14 @@ from gateway.notifications.sms import sms_sender
 from gateway.store.models import User
 from tests.gateway.databases import BACKENDS
 from tests.gateway.live_gateway import graphql
-from tests.gateway.mailbox import Mailbox, saved, text_of
+from tests.gateway.mailbox import Mailbox, text_of
 from tests.notifications.served_cis import CHICAGO
+from tests.schema.harness import demo_cooperative
 
 # For a test module whose database work differs between the two (upserts, leases, cursors).
 BOTH_DATABASES = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 PHONE = "3085550142@vtext.com"  # the demo member's phone, by its carrier's SMS gateway
+COOP = demo_cooperative().name  # what the co-op's messages begin with
 
 PREFER = """mutation($kind: NotificationKind!, $account: String, $email: Boolean!,
   $sms: Boolean!, $days: Int, $kwh: Decimal, $cost: Money) {
@@ -110,18 +111,6 @@ def bill_news(user_id: int, number: str, bill_id: str) -> News:
 async def send(services: Services, now: datetime) -> int:
     """The worker's delivery at ``now``."""
     return await deliver(services, sms_sender(services), at(now))
-
-
-async def received(mail: Mailbox, total: int) -> list[EmailMessage]:
-    """Every message the server got, once it has ``total`` of them and no more come."""
-    for _ in range(250):
-        if mail.received() >= total:
-            break
-        await asyncio.sleep(0.02)
-    await asyncio.sleep(0.2)  # anything more would be a message too many
-    messages = saved(mail.folder)
-    assert len(messages) == total, [(m["To"], m["Subject"]) for m in messages]
-    return messages
 
 
 def texts_to(messages: list[EmailMessage], to: str) -> list[str]:

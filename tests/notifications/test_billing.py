@@ -16,11 +16,10 @@ from adapters.cis_soap.simulator.demo import DEMO_EMAIL
 from gateway.context import Services
 from gateway.notifications.billing import detect_billing
 from tests.gateway.mailbox import Mailbox, text_of
-from tests.notifications.notifying import local, prefer, received, send, texts_to
+from tests.notifications.notifying import COOP, local, prefer, send, texts_to
 from tests.notifications.served_cis import CIS_NOW
 from tests.payments.paying import CABIN, HOME
 
-COOP = "Custer Prairie Electric Cooperative"
 HOME_ADDRESS = "1418 S 9th Ave, Broken Bow, NE 68822"
 CABIN_ADDRESS = "212 Lakeview Rd, Lake cabin, Arnold, NE 69120"
 
@@ -39,7 +38,7 @@ async def test_a_new_bill_is_told_once_and_not_before_eight_in_the_morning(
     assert await detect_billing(services, eight) == 0  # the same bill is not news again
     assert await send(services, eight + timedelta(hours=1)) == 0
 
-    [message] = await received(mail, 1)
+    [message] = await mail.all_received(1)
     assert message["To"] == DEMO_EMAIL
     assert str(message["Subject"]).strip() == f"{COOP}: your bill for account {HOME} is ready"
     assert (
@@ -66,7 +65,7 @@ async def test_due_dates_coming_and_missed_go_out_until_eight_in_the_evening(
     assert await send(services, local(today + timedelta(days=1), 8)) == 1
     assert await detect_billing(services, local(today + timedelta(days=1), 8)) == 0
 
-    texts = texts_to(await received(mail, 3), DEMO_EMAIL)
+    texts = texts_to(await mail.all_received(3), DEMO_EMAIL)
     assert [text.splitlines()[0] for text in texts] == [
         f"Account {CABIN} ({CABIN_ADDRESS}) has $258.80 due on November 26, 2026.",
         f"Account {CABIN} ({CABIN_ADDRESS}) is past due: $200.86 was due October 26, 2026."
@@ -87,4 +86,4 @@ async def test_nothing_is_told_that_the_member_turned_off(
     assert await detect_billing(services, noon) == 1
     await prefer(http, member, "PAST_DUE", account=CABIN, email=False)  # changed its mind
     assert await send(services, noon) == 0
-    assert await received(mail, 0) == []
+    assert await mail.all_received(0) == []

@@ -41,7 +41,6 @@ from tests.notifications.notifying import (
     bill_news,
     local,
     prefer,
-    received,
     send,
     texts_to,
     user_id_of,
@@ -112,7 +111,7 @@ async def test_an_address_refused_for_good_is_given_up_alone(
     assert await send(via, NOON) == 1  # the e-mail
     assert await send(via, NOON + timedelta(hours=1)) == 0  # nothing is tried again
 
-    [message] = await received(refusing.mailbox, 1)
+    [message] = await refusing.mailbox.all_received(1)
     assert message["To"] == DEMO_EMAIL
     async with sessions() as session:
         assert list(await session.scalars(select(NotificationLog.state))) == [LogState.SENT]
@@ -166,6 +165,6 @@ async def test_after_a_failure_only_the_addresses_not_reached_get_the_news(
 
     assert await deliver(services, sms_sender(services), at(row.next_attempt_at)) == 1  # the text
     assert await send(services, row.next_attempt_at) == 0
-    messages = await received(mail, 3)  # and the code
+    messages = await mail.all_received(3)  # and the code
     assert len(texts_to(messages, DEMO_EMAIL)) == 1
     assert len(texts_to(messages, PHONE)) == 2

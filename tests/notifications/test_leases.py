@@ -27,7 +27,6 @@ from tests.notifications.notifying import (
     bill_news,
     local,
     prefer,
-    received,
     send,
     user_id_of,
 )
@@ -78,7 +77,7 @@ async def test_a_worker_sending_slowly_keeps_its_lease(
     sending = replace(services, outbox=Outbox(slow))
     assert await deliver(sending, sms_sender(sending), clock) == 3  # 18 minutes of sending
     assert slow.taken_by_others == 0
-    assert len(await received(mail, 3)) == 3
+    assert len(await mail.all_received(3)) == 3
 
 
 async def test_a_worker_whose_lease_was_taken_over_marks_nothing(
@@ -103,4 +102,4 @@ async def test_a_worker_whose_lease_was_taken_over_marks_nothing(
         states = list(await session.scalars(select(NotificationLog.state)))
     assert states == [LogState.SENT]
     assert await send(services, NOON + LEASE + timedelta(hours=1)) == 0
-    assert len(await received(mail, 1)) == 1
+    assert len(await mail.all_received(1)) == 1

@@ -39,10 +39,10 @@ from gateway.store.notifications import NotificationLog
 from tests.gateway.mailbox import Mailbox
 from tests.notifications.notifying import (
     BOTH_DATABASES,
+    COOP,
     at,
     local,
     prefer,
-    received,
     send,
     subjects_to,
     texts_to,
@@ -52,7 +52,6 @@ from tests.payments.paying import CABIN, HOME
 from tests.resolvers.counting import CountingCis
 
 CABIN_OUTAGE = "OE000107"
-COOP = "Custer Prairie Electric Cooperative"
 NIGHT = local(CIS_NOW.date(), 2)  # outage news does not wait for the morning
 ETR = CIS_NOW + timedelta(hours=3)  # 1:37 PM CST
 
@@ -106,7 +105,7 @@ async def test_outages_are_told_once_each_at_any_hour_and_across_a_restart(
         assert await send(again, NIGHT) == 1
         assert await detect_outages(again, NIGHT) == 0
 
-    messages = await received(mail, 4)
+    messages = await mail.all_received(4)
     assert subjects_to(messages, DEMO_EMAIL) == [
         f"{COOP}: power outage at account {HOME}",
         f"{COOP}: power outage at account {CABIN}",
@@ -137,7 +136,7 @@ async def test_news_a_dying_worker_was_sending_is_sent_once_its_lease_runs_out(
     assert await send(services, NIGHT + LEASE - timedelta(seconds=1)) == 0  # still its own
     assert await send(services, NIGHT + LEASE) == 1
     assert await send(services, NIGHT + LEASE) == 0
-    [message] = await received(mail, 1)
+    [message] = await mail.all_received(1)
     assert str(message["Subject"]).strip() == f"{COOP}: power outage at account {HOME}"
 
 
@@ -159,7 +158,7 @@ async def test_news_the_mail_server_refused_is_sent_again_after_a_while(
         nobody.close()
     assert await send(services, NIGHT) == 0  # its retry is due a little later
     assert await send(services, NIGHT + retry_delay(1)) == 1
-    assert len(await received(mail, 1)) == 1
+    assert len(await mail.all_received(1)) == 1
 
 
 class LastOutageNamed:

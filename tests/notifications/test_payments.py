@@ -24,12 +24,12 @@ from gateway.store.models import Role, utc_now
 from tests.gateway.live_gateway import log_in
 from tests.gateway.mailbox import Mailbox
 from tests.notifications.notifying import (
+    COOP,
     PHONE,
     add_sms_contact,
     local,
     next_noon,
     prefer,
-    received,
     send,
     subjects_to,
     texts_to,
@@ -39,7 +39,6 @@ from tests.payments.paying import CABIN, HOME, SHOP, card, pay
 from tests.payments.test_autopay import enroll
 from tests.schema.harness import PASSWORD
 
-COOP = "Custer Prairie Electric Cooperative"
 SPOUSE = "sam.rivera@example.coop"  # a second login of the home account
 
 
@@ -77,7 +76,7 @@ async def test_payments_received_and_declined_are_told_once(
     assert await send(services, noon) == 0
 
     # The code, the receipt, and the news: the payer's receipt told them by e-mail already.
-    messages = await received(mail, 6)
+    messages = await mail.all_received(6)
     received_text = (
         f"A payment of $10.00 for account {HOME} (1418 S 9th Ave, Broken Bow, NE 68822)"
         f" was received; confirmation {confirmation}."
@@ -130,7 +129,7 @@ async def test_payments_the_cis_refused_are_told_as_not_made_or_received_in_part
     assert await detect_payments(services, noon) == 0  # the part settled is staff's to tell
     assert await send(services, noon) == 2
 
-    messages = await received(mail, 4)  # and the payer's refund and needs-attention e-mails
+    messages = await mail.all_received(4)  # and the payer's refund and needs-attention e-mails
     assert [text.splitlines()[0] for text in texts_to(messages, SPOUSE)] == [
         f"A payment of $5.00 for account {SHOP} (44780 Road 798, Rivera Welding & Repair,"
         " Broken Bow, NE 68822) was not made: the co-op could not apply it to the account, and"
@@ -162,7 +161,7 @@ async def test_autopay_news_goes_by_sms_beside_the_autopay_e_mails(
     assert await send(services, local(draft_on, 9)) == 1
     assert await detect_autopay(services, local(draft_on, 10)) == 0
 
-    messages = await received(mail, 6)  # and the reminder, the drafted e-mail, the receipt
+    messages = await mail.all_received(6)  # and the reminder, the drafted e-mail, the receipt
     address = "212 Lakeview Rd, Lake cabin, Arnold, NE 69120"
     assert texts_to(messages, PHONE)[1:] == [
         f"{COOP}: On November 26, 2026 the balance of account {CABIN} ({address}), $258.80"

@@ -4,15 +4,10 @@ claims the sending."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
-from functools import partial
-from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,29 +16,17 @@ from adapters.cis_soap.simulator.demo import FARM_ACCOUNTS, FARM_EMAIL
 from adapters.records import OutageReport, OutageReportKind, OutageStatus
 from gateway.settings import Settings
 from gateway.store.notifications import LogState, NotificationJob, NotificationLog
-from tests.gateway.databases import fresh_database_url
+from tests.gateway.databases import POSTGRESQL_ONLY
 from tests.gateway.mailbox import Mailbox
-from tests.notifications.notifying import prefer, received, subjects_to
+from tests.notifications.notifying import COOP, prefer, subjects_to
 from tests.notifications.served_cis import CIS_NOW, ServedCis
 from tests.payments.paying import running_workers
+from tests.waiting import eventually
 
 OUT = FARM_ACCOUNTS[:12]
-COOP = "Custer Prairie Electric Cooperative"
 
 
-@pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
-    """PostgreSQL only: it is where several workers share the work."""
-    async with fresh_database_url("postgresql", tmp_path) as url:
-        yield url
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 20) -> None:
-    for _ in range(int(seconds / 0.1)):
-        if await check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"not within {seconds} s: {what}")
+pytestmark = POSTGRESQL_ONLY  # it is where several workers share the work
 
 
 async def test_two_workers_send_each_outage_notice_once(
@@ -85,12 +68,12 @@ async def test_two_workers_send_each_outage_notice_once(
         await cis.run(apply)
 
     async with running_workers(settings, 2):
-        await eventually(feed_noted, "a worker reads the outage feed")
+        await eventually(feed_noted, "a worker reads the outage feed", within=20, every=0.1)
         for expected, move in ((12, "open"), (24, "etr"), (36, "restore")):
             await change(move)
-            await eventually(partial(_at_least, mail, expected), f"{expected} messages")
+            await mail.all_received(expected, within=20)
 
-    subjects = subjects_to(await received(mail, 36), FARM_EMAIL)
+    subjects = subjects_to(await mail.all_received(36), FARM_EMAIL)
     assert Counter(subjects) == {
         f"{COOP}: {what} {number}": 1
         for number in OUT
@@ -109,7 +92,3 @@ async def test_two_workers_send_each_outage_notice_once(
             )
         )
     assert states == {LogState.SENT: 36}
-
-
-async def _at_least(mail: Mailbox, count: int) -> bool:
-    return mail.received() >= count

@@ -20,12 +20,12 @@ from gateway.notifications.usage import detect_usage
 from tests.gateway.live_gateway import graphql
 from tests.gateway.mailbox import Mailbox
 from tests.notifications.notifying import (
+    COOP,
     PHONE,
     SET_DIGEST,
     add_sms_contact,
     local,
     prefer,
-    received,
     send,
     subjects_to,
     texts_to,
@@ -33,7 +33,6 @@ from tests.notifications.notifying import (
 from tests.notifications.served_cis import CIS_NOW
 from tests.payments.paying import HOME, SHOP
 
-COOP = "Custer Prairie Electric Cooperative"
 HOME_USAGE = f"""{{ viewer {{ account(number: "{HOME}") {{
   usage(resolution: DAILY, from: "2026-11-16", to: "2026-11-17") {{ estimatedCost }}
 }} }} }}"""
@@ -53,7 +52,7 @@ async def test_days_above_the_members_thresholds_are_told_once_each(
     days = (await graphql(http, HOME_USAGE, token=member))["data"]["viewer"]["account"]["usage"]
     costs = [day["estimatedCost"] for day in days]
     assert costs == ["3.71", "3.65"]  # as the usage page estimates them
-    texts = texts_to(await received(mail, 3), DEMO_EMAIL)
+    texts = texts_to(await mail.all_received(3), DEMO_EMAIL)
     assert [text.splitlines()[0] for text in texts] == [
         f"Account {HOME} (1418 S 9th Ave, Broken Bow, NE 68822) used 32.2 kWh (about $3.71)"
         " on November 16, 2026, above your alert at $3.60.",
@@ -76,7 +75,7 @@ async def test_a_digest_tells_the_farms_sixty_bills_in_one_message_per_address(
     assert await detect_billing(services, morning) == 60
     assert await send(services, morning) == 2
 
-    messages = await received(mail, 3)
+    messages = await mail.all_received(3)
     assert subjects_to(messages, FARM_EMAIL) == [f"{COOP}: 60 updates on your accounts"]
     [letter] = texts_to(messages, FARM_EMAIL)
     [text] = texts_to(messages, PHONE)[1:]

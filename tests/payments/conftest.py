@@ -16,7 +16,7 @@ from gateway.payments.sandbox_client import SandboxProcessor
 from gateway.settings import Settings
 from tests.cis_soap.local_server import serving
 from tests.gateway.live_gateway import log_in
-from tests.gateway.mailbox import Mailbox, mailbox
+from tests.gateway.mailbox import Mailbox
 from tests.payments.paying import SoapService, coop_file
 from tests.payments.sandbox import API_KEY, SLOW_SECONDS, RunningSandbox
 from tests.schema.harness import PASSWORD
@@ -51,12 +51,6 @@ def cis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSimulator]:
     """A simulator of the test's own: payments move its balances, which other tests read."""
     with running_simulator(tmp_path_factory.mktemp("payments-cis"), seed=7, members=10) as cis:
         yield cis
-
-
-@pytest.fixture
-async def mail(tmp_path: Path) -> AsyncIterator[Mailbox]:
-    async with mailbox(tmp_path / "mail") as box:
-        yield box
 
 
 @pytest.fixture

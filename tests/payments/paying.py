@@ -21,15 +21,17 @@ import httpx
 
 from adapters.cis_soap.simulator.demo import DEMO_ACCOUNTS
 from gateway.cooperatives import load_cooperatives
+from gateway.payments.processor import PaymentProcessor
 from gateway.payments.sandbox import methods as test_numbers
 from gateway.payments.sandbox_client import SandboxProcessor
 from gateway.payments.worker import finish_due_payments
 from gateway.runtime import start_gateway
 from gateway.settings import Settings
 from gateway.store.models import utc_now
+from tests import cli_process
 from tests.gateway.live_gateway import demo_coop_file, graphql
 from tests.payments.sandbox import API_KEY, RunningSandbox
-from tests.simulator_process import REPO, RunningSimulator
+from tests.simulator_process import REPO, RunningSimulator, SimulatorControl
 
 HOME, SHOP, CABIN = DEMO_ACCOUNTS
 BALANCES = "{ viewer { accounts { number balance { total } } } }"
@@ -73,7 +75,7 @@ async def balances(http: httpx.AsyncClient, token: str) -> dict[str, Decimal]:
     }
 
 
-async def card(processor: SandboxProcessor, number: str = test_numbers.CARD_APPROVE) -> str:
+async def card(processor: PaymentProcessor, number: str = test_numbers.CARD_APPROVE) -> str:
     return (await processor.tokenize_card(number, 12, utc_now().year + 2, "123")).token
 
 
@@ -103,11 +105,6 @@ async def pending(http: httpx.AsyncClient, token: str, number: str) -> dict[str,
     return found
 
 
-async def cis_knobs(http: httpx.AsyncClient, cis: RunningSimulator, **knobs: object) -> None:
-    response = await http.post(f"{cis.control_url}/_sim/control", json=knobs)
-    assert response.status_code == 200, response.text
-
-
 async def pending_payment(
     http: httpx.AsyncClient,
     token: str,
@@ -117,12 +114,13 @@ async def pending_payment(
     amount: str,
 ) -> dict[str, Any]:
     """A payment charged while the CIS cannot take it: left PENDING for the worker."""
-    await cis_knobs(http, cis, fault_rate=1.0, fault_operations=["ProcessPaymentTransactions"])
+    control = SimulatorControl(cis)
+    control.set(fault_rate=1.0, fault_operations=["ProcessPaymentTransactions"])
     try:
         allocations = [{"accountNumber": account_number, "amount": amount}]
         answer = await pay(http, token, allocations, one_time=await card(processor))
     finally:
-        await cis_knobs(http, cis, fault_rate=0.0, fault_operations=[])
+        control.set(fault_rate=0.0, fault_operations=[])
     paid: dict[str, Any] = answer["data"]["makePayment"]
     assert paid["status"] == "PENDING"
     return paid
@@ -138,15 +136,8 @@ def environment(settings: Settings) -> dict[str, str]:
 
 
 def coop_gateway(settings: Settings, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway", *arguments],
-        env=environment(settings),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    """``coop-gateway`` with ``arguments``, on the test's settings."""
+    return cli_process.coop_gateway(arguments, env=environment(settings))
 
 
 async def run_worker_once(settings: Settings) -> None:

@@ -3,7 +3,6 @@ before and a message after; a bill above the member's ceiling is not drafted."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,7 +16,7 @@ from gateway.payments.sandbox_client import SandboxProcessor
 from gateway.runtime import start_gateway
 from gateway.settings import Settings
 from tests.gateway.live_gateway import error_codes, graphql
-from tests.gateway.mailbox import Mailbox, saved
+from tests.gateway.mailbox import Mailbox
 from tests.payments.paying import ADD_METHOD, CABIN, balances, card
 
 ENROLL = """mutation($n: String!, $m: Int!, $days: Int!, $max: Money) {
@@ -59,12 +58,8 @@ async def autopay_round(settings: Settings, today: date) -> int:
 
 
 async def subjects(mail: Mailbox, count: int) -> list[str]:
-    for _ in range(200):
-        if mail.received() >= count:
-            break
-        await asyncio.sleep(0.02)
-    await asyncio.sleep(0.2)  # and nothing more
-    return sorted(str(message["Subject"]) for message in saved(mail.folder))
+    """The subjects of the ``count`` messages received (and no more)."""
+    return sorted(str(message["Subject"]) for message in await mail.all_received(count))
 
 
 async def test_a_bill_is_drafted_once_on_its_day_with_a_reminder_before(

@@ -10,15 +10,13 @@ exactly what was applied to it.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -32,8 +30,8 @@ from sqlalchemy import select
 from adapters.cis_soap.simulator.demo import FARM_ACCOUNTS, FARM_EMAIL
 from gateway.auth.users import create_user
 from gateway.cooperatives import load_cooperatives
+from gateway.mail import SmtpSettings
 from gateway.payments.reconcile import reconcile
-from gateway.payments.sandbox import methods as test_numbers
 from gateway.payments.worker import finish_due_payments
 from gateway.runtime import start_gateway
 from gateway.settings import Settings
@@ -41,23 +39,19 @@ from gateway.store.database import create_engine, session_factory
 from gateway.store.migrate import upgrade
 from gateway.store.models import Role, utc_now
 from gateway.store.payments import Payment, PaymentAllocation, PaymentState
-from tests.gateway.databases import fresh_database_url
-from tests.payments.paying import PAY, cis_knobs, coop_file
+from tests.cis_soap.local_server import free_port
+from tests.gateway.databases import POSTGRESQL_ONLY
+from tests.gateway.live_gateway import log_in
+from tests.payments.paying import PAY, card, coop_file, environment
 from tests.payments.sandbox import RunningSandbox
 from tests.schema.harness import PASSWORD
-from tests.simulator_process import REPO, RunningSimulator, running_simulator
+from tests.simulator_process import REPO, RunningSimulator, SimulatorControl, running_simulator
 
 ACCOUNTS = FARM_ACCOUNTS[:50]
 PAYMENTS = 200
 REPEATS = 20  # of the 200, sent again with the same key and body
 CONCURRENCY = 25
 KILL_AFTER = 80  # answers before the gateway is killed
-
-
-@pytest.fixture
-async def postgresql_url(tmp_path: Path) -> AsyncIterator[str]:
-    async with fresh_database_url("postgresql", tmp_path) as url:
-        yield url
 
 
 @pytest.fixture
@@ -80,17 +74,15 @@ class GatewayProcess:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        environment = {
-            "PYTHONUNBUFFERED": "1",
-            "COOP_GATEWAY_DATABASE_URL": self.settings.database_url,
-            "COOP_GATEWAY_COOPERATIVES": ",".join(map(str, self.settings.cooperatives)),
-            "COOP_GATEWAY_SMTP_PORT": "9",  # no receipts: nothing listens there
-            "COOP_GATEWAY_ATTEMPTS_PER_MINUTE": "1000",
-        }
+        extras = {"PYTHONUNBUFFERED": "1", "COOP_GATEWAY_ATTEMPTS_PER_MINUTE": "1000"}
         command = [sys.executable, "-m", "gateway", "serve", "--port", str(self.port)]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: ASYNC220 - once, then awaited over HTTP
-                command, cwd=REPO, env={**os.environ, **environment}, stderr=log, stdout=log
+                command,
+                cwd=REPO,
+                env={**environment(self.settings), **extras},
+                stderr=log,
+                stdout=log,
             )
         async with httpx.AsyncClient(timeout=2) as http:
             for _ in range(300):
@@ -112,15 +104,9 @@ class GatewayProcess:
             self.process.wait(timeout=30)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
+@POSTGRESQL_ONLY
 async def test_nothing_is_lost_or_charged_twice(
-    postgresql_url: str, faulty_cis: RunningSimulator, sandbox: RunningSandbox, tmp_path: Path
+    database_url: str, faulty_cis: RunningSimulator, sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     cooperative = coop_file(tmp_path, faulty_cis, sandbox)
     # An open circuit breaker probes the CIS again after a second, not the default 30.
@@ -128,8 +114,12 @@ async def test_nothing_is_lost_or_charged_twice(
         "[cis.resilience]\n", "[cis.resilience]\nbreaker_cooldown = 1.0\n"
     )
     cooperative.write_text(text)
-    settings = Settings(database_url=postgresql_url, cooperatives=(cooperative,))
-    engine = create_engine(postgresql_url)
+    settings = Settings(
+        database_url=database_url,
+        cooperatives=(cooperative,),
+        smtp=SmtpSettings(port=9),  # no receipts: nothing listens there
+    )
+    engine = create_engine(database_url)
     await upgrade(engine)
     await create_user(
         session_factory(engine), "custer-prairie", FARM_EMAIL, PASSWORD, Role.MEMBER, ACCOUNTS
@@ -137,16 +127,17 @@ async def test_nothing_is_lost_or_charged_twice(
     await engine.dispose()
     before = await cis_balances(settings)
     processor = sandbox.client()
-    card = await processor.tokenize_card(test_numbers.CARD_APPROVE, 12, utc_now().year + 2, "123")
+    card_token = await card(processor)
 
-    gateway = GatewayProcess(settings, _free_port(), tmp_path / "gateway.log")
+    gateway = GatewayProcess(settings, free_port(), tmp_path / "gateway.log")
     await gateway.start()
-    requests = planned_requests(card.token)
+    requests = planned_requests(card_token)
     answers: list[dict[str, Any] | None] = []
+    control = SimulatorControl(faulty_cis)
     try:
         async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as http:
-            token = await member_token(http)
-            await cis_knobs(http, faulty_cis, fault_rate=0.2)
+            token = await log_in(http, FARM_EMAIL, PASSWORD)
+            control.set(fault_rate=0.2)
             limit = asyncio.Semaphore(CONCURRENCY)
 
             async def send(variables: dict[str, Any]) -> None:
@@ -156,10 +147,10 @@ async def test_nothing_is_lost_or_charged_twice(
                         gateway.kill()
                         await gateway.start()
                     if len(answers) == PAYMENTS // 2:  # the CIS down for a stretch
-                        await cis_knobs(http, faulty_cis, outage="refuse", outage_seconds=1.5)
+                        control.set(outage="refuse", outage_seconds=1.5)
 
             await asyncio.gather(*(send(variables) for variables in requests))
-            await cis_knobs(http, faulty_cis, fault_rate=0.0, outage="none")
+            control.set(fault_rate=0.0, outage="none")
     finally:
         gateway.stop()
 
@@ -221,15 +212,6 @@ async def paid(
             raise AssertionError(answer)
         await asyncio.sleep(0.2)  # the CIS failed a read: nothing was recorded or charged
     return None
-
-
-async def member_token(http: httpx.AsyncClient) -> str:
-    login = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
-    answer = await http.post(
-        "/graphql", json={"query": login, "variables": {"e": FARM_EMAIL, "p": PASSWORD}}
-    )
-    token: str = answer.json()["data"]["login"]["token"]
-    return token
 
 
 async def drain(settings: Settings) -> int:

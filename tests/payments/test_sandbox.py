@@ -6,7 +6,6 @@ import asyncio
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,6 @@ from gateway.payments.processor import (
     ChargeStatus,
     DeclineReason,
     MethodKind,
-    PaymentProcessor,
     ProcessorUnavailable,
 )
 from gateway.payments.sandbox import methods
@@ -40,7 +38,9 @@ from gateway.payments.sandbox.methods import (
 )
 from gateway.payments.sandbox.server import BANNER, DEFAULT_API_KEY
 from gateway.payments.sandbox_client import SandboxProcessor
+from tests.cis_soap.local_server import free_port
 from tests.payments.conftest import run_sandbox
+from tests.payments.paying import card
 from tests.payments.sandbox import API_KEY, SLOW_SECONDS, RunningSandbox
 from tests.simulator_process import REPO, read_printed_lines
 
@@ -53,10 +53,6 @@ ALL_CARDS = (
     CARD_PROCESSOR_ERROR,
     CARD_SLOW,
 )
-
-
-async def card(processor: PaymentProcessor, number: str = CARD_APPROVE) -> str:
-    return (await processor.tokenize_card(number, 12, YEAR, "123")).token
 
 
 def test_the_test_numbers_pass_their_checks() -> None:
@@ -361,10 +357,7 @@ async def test_a_wrong_api_key_is_refused(sandbox: RunningSandbox) -> None:
 
 
 async def test_an_unreachable_processor_is_unavailable() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    processor = SandboxProcessor(f"http://127.0.0.1:{port}", API_KEY, timeout=2)
+    processor = SandboxProcessor(f"http://127.0.0.1:{free_port()}", API_KEY, timeout=2)
     try:
         with pytest.raises(ProcessorUnavailable) as unreachable:
             await processor.find_charge("ref-1")

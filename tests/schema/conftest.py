@@ -8,7 +8,7 @@ from schema.root import build_schema
 from tests.resolvers.conftest import counting, simulated
 from tests.resolvers.counting import CountingCis
 
-from .harness import Gateway, create_demo_users, demo_cooperative, make_gateway
+from .harness import Gateway, make_gateway
 
 __all__ = ["counting", "simulated"]  # fixtures of the resolvers' tests, used here too
 
@@ -19,9 +19,10 @@ def schema() -> strawberry.Schema:
 
 
 @pytest.fixture
-async def users(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+def users(
+    sessions: async_sessionmaker[AsyncSession], demo_users: None
+) -> async_sessionmaker[AsyncSession]:
     """The database with the demo members, a staff user and a member without accounts."""
-    await create_demo_users(sessions, demo_cooperative().id)
     return sessions
 
 

@@ -46,11 +46,20 @@ async def create_demo_users(db: async_sessionmaker[AsyncSession], cooperative_id
     await create_user(db, cooperative_id, OTHER_EMAIL, PASSWORD, Role.MEMBER)
 
 
-def http_request(token: str | None = None) -> Request:
+def http_request(token: str | None = None, client: tuple[str, int] | None = None) -> Request:
+    """A POST to /graphql, with ``token`` as its bearer and from ``client`` (address, port)."""
     headers = [(b"user-agent", b"schema-tests/1.0")]
     if token is not None:
         headers.append((b"authorization", f"Bearer {token}".encode()))
-    return Request({"type": "http", "method": "POST", "path": "/graphql", "headers": headers})
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql",
+        "headers": headers,
+    }
+    if client is not None:
+        scope["client"] = client
+    return Request(scope)
 
 
 @dataclass

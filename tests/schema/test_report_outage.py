@@ -3,9 +3,7 @@ open at the service (never a second one), and bad input is refused before the CI
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +21,7 @@ from gateway.auth.access_tokens import create_access_token
 from gateway.auth.bearer import authenticate
 from gateway.auth.users import create_user
 from gateway.store.models import Role, TokenScope
-from tests.gateway.databases import fresh_database_url
+from tests.gateway.databases import SQLITE_ONLY
 from tests.resolvers.counting import CountingCis
 
 from .harness import LIFETIMES, PASSWORD, Gateway, codes
@@ -40,11 +38,7 @@ SHOP_LOCATION = f"SL{DEMO_SHOP_ACCOUNT}-1"
 CLOSED_EMAIL = "closed@example.coop"
 
 
-@pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
-    """SQLite only: nothing here is about the database."""
-    async with fresh_database_url("sqlite", tmp_path) as url:
-        yield url
+pytestmark = SQLITE_ONLY  # nothing here is about the database
 
 
 async def report(gateway: Gateway, as_user: str = DEMO_EMAIL, **variables: Any) -> Any:

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 import strawberry
 from sqlalchemy import select
-from starlette.requests import Request
 
 from adapters.cis_soap.simulator.demo import (
     DEMO_CABIN_ACCOUNT,
@@ -22,7 +21,7 @@ from gateway.context import RequestContext
 from gateway.store.models import AuditEvent, User
 from schema.node import global_id
 
-from .harness import STAFF_EMAIL, Gateway, codes
+from .harness import STAFF_EMAIL, Gateway, codes, http_request
 
 ADDRESS = "203.0.113.9"
 FARM_ACCOUNT = FARM_ACCOUNTS[0]
@@ -42,15 +41,7 @@ async def run_from(
 ) -> tuple[strawberry.types.ExecutionResult, RequestContext]:
     """Runs ``query`` as a request from ``ADDRESS`` (the harness's requests have none)."""
     context = await gateway.context(as_user)
-    context.request = Request(
-        {
-            "type": "http",
-            "method": "POST",
-            "path": "/graphql",
-            "headers": [],
-            "client": (ADDRESS, 50000),
-        }
-    )
+    context.request = http_request(context.token, client=(ADDRESS, 50000))
     result = await gateway.schema.execute(query, variable_values=variables, context_value=context)
     return result, context
 

@@ -4,12 +4,10 @@ subscription (the checks again are no use of the session)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 import strawberry
 from sqlalchemy import delete, select, update
 
@@ -19,7 +17,7 @@ from gateway.auth.sessions import logout
 from gateway.outage_feed import OutageFeedHub
 from gateway.socket_context import RECHECK_SECONDS, SocketContext
 from gateway.store.models import UserAccount, UserSession
-from tests.gateway.databases import fresh_database_url
+from tests.gateway.databases import SQLITE_ONLY
 from tests.resolvers.counting import CountingCis
 
 from .harness import Gateway
@@ -29,10 +27,7 @@ UPDATES = """subscription Cabin($accounts: [String!]) { outageUpdates(accountNum
   outage { eventId estimatedRestoration } services { powerStatus } } }"""
 
 
-@pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
-    async with fresh_database_url("sqlite", tmp_path) as url:
-        yield url
+pytestmark = SQLITE_ONLY
 
 
 class Clock:

@@ -29,10 +29,6 @@ async def cis(simulator: RunningSimulator) -> AsyncIterator[SoapCisAdapter]:
     await adapter.aclose()
 
 
-def outages_url(simulator: RunningSimulator, event_id: str) -> str:
-    return f"{simulator.control_url}/_sim/outages/{event_id}"
-
-
 async def test_an_outage_moves_on_step_by_step(
     cis: SoapCisAdapter, simulator: RunningSimulator
 ) -> None:
@@ -42,7 +38,7 @@ async def test_an_outage_moves_on_step_by_step(
     assert event_id is not None
     before = await cis.get_active_outages(0)
     etr = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
-    url = outages_url(simulator, event_id)
+    url = simulator.outage_url(event_id)
 
     async with httpx.AsyncClient() as http:
         moved = (await http.post(url, json={"estimated_restoration": etr.isoformat()})).json()
@@ -81,7 +77,7 @@ async def test_a_bad_change_is_refused_and_moves_nothing(
     live = before.events[0].outage_event_id
 
     async with httpx.AsyncClient() as http:
-        response = await http.post(outages_url(simulator, live), json=change)
+        response = await http.post(simulator.outage_url(live), json=change)
 
     assert response.status_code == 400
     assert "error" in response.json()
@@ -96,7 +92,7 @@ async def test_a_planned_outage_keeps_to_its_schedule(
     changes = ({"status": "CONFIRMED"}, {"status": "RESTORED"}, {"crew_status": "ON_SITE"})
 
     async with httpx.AsyncClient() as http:
-        url = outages_url(simulator, planned.outage_event_id)
+        url = simulator.outage_url(planned.outage_event_id)
         answers = [await http.post(url, json=change) for change in changes]
 
     assert [answer.status_code for answer in answers] == [409, 409, 409]
@@ -105,5 +101,5 @@ async def test_a_planned_outage_keeps_to_its_schedule(
 
 
 def test_an_unknown_outage_is_not_found(simulator: RunningSimulator) -> None:
-    response = httpx.post(outages_url(simulator, "OE999999"), json={"status": "RESTORED"})
+    response = httpx.post(simulator.outage_url("OE999999"), json={"status": "RESTORED"})
     assert response.status_code == 404
