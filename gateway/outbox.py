@@ -39,7 +39,7 @@ class Outbox:
         """Composes the message now (a template mistake fails here, loudly) and sends it in
         the background."""
         message = self.mailer.compose(template, to, values)
-        self._background(self.mailer.send(message), f"sending a {template} message")
+        self._background(self.mailer.send(message), f"sending a {template} message", wait=False)
 
     def post_after(self, preparing: Coroutine[Any, Any, Letter]) -> None:
         """Runs ``preparing`` (the writes behind a message, say) in the background too and
@@ -55,14 +55,14 @@ class Outbox:
         letter = await preparing
         self.post(letter.template, letter.to, letter.values)
 
-    def _background(self, work: Coroutine[Any, Any, None], what: str) -> None:
-        """Runs ``work`` once the answer has left; a failure is logged as ``what`` failing,
-        with the mail server's reply or else only the error's type (its text may quote the
-        recipient)."""
+    def _background(self, work: Coroutine[Any, Any, None], what: str, *, wait: bool = True) -> None:
+        """Runs ``work`` in the background, once the answer has left unless ``wait`` is
+        False; a failure is logged as ``what`` failing, with the mail server's reply or else
+        only the error's type (its text may quote the recipient)."""
 
         async def run() -> None:
-            # Let the answer leave first: work started at once would slow its sending down.
-            await asyncio.sleep(_AFTER_THE_ANSWER)
+            if wait:  # work started at once would slow the answer's sending down
+                await asyncio.sleep(_AFTER_THE_ANSWER)
             try:
                 await work
             except MailError as error:

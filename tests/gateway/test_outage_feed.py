@@ -16,9 +16,9 @@ from adapters.records import OutageEvent, OutageReport, OutageReportKind, Outage
 from gateway.outage_feed import AccountsOutage, OutageFeedHub
 from gateway.settings import Settings, SettingsError
 from gateway.subscriber_inbox import Inbox, InboxOverflow
-from tests.cis_soap.test_adapter import eventually
 from tests.resolvers import conftest as resolver_fixtures
 from tests.resolvers.counting import CountingCis
+from tests.waiting import eventually
 
 # The resolvers' fixtures: the CIS simulator in-process, and its calls counted.
 simulated = resolver_fixtures.simulated
@@ -61,7 +61,7 @@ async def test_the_feed_polls_only_while_someone_listens(
     started = loop.time()
     async with hub.outage_map() as inbox:
         snapshot = await next_items(inbox)
-        await eventually(lambda: counting.calls[POLL] >= 3)
+        await eventually(lambda: counting.calls[POLL] >= 3, "three polls")
     polled, listened = counting.calls[POLL], loop.time() - started
     await asyncio.sleep(4 * INTERVAL.total_seconds())
 
@@ -102,11 +102,11 @@ async def test_a_change_waits_for_the_status_read_that_failed(
 ) -> None:
     hub = OutageFeedHub(counting.as_adapter(), INTERVAL)
     async with hub.accounts([DEMO_SHOP_ACCOUNT]) as shop:
-        await eventually(lambda: counting.calls[STATUS_READ] == 1)  # followed
+        await eventually(lambda: counting.calls[STATUS_READ] == 1, "a status read")  # followed
         counting.failing = {STATUS_READ}
         event_id = await report_at(simulated, DEMO_SHOP_ACCOUNT)
         # Polled, and the statuses read (and failed) twice: tried again, not dropped.
-        await eventually(lambda: counting.calls[STATUS_READ] >= 3)
+        await eventually(lambda: counting.calls[STATUS_READ] >= 3, "three status reads")
         with pytest.raises(TimeoutError):  # nothing sent meanwhile
             async with asyncio.timeout(0):
                 await shop.take()
